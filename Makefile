@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+# ATS fence/recover for Linux 6.12: the workspace.
+#
+#   make demo     build, boot the VT-d machine, show the ATS story
+#   make check    every test: KUnit (x86_64, arm64), QEMU scenarios, static
+#                 checks; ends with "N passed, N failed"
+#
+# Everything is built under build/ (ignored). See README.md.
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+BUILD := $(TOP)/build
+RESULTS ?= $(BUILD)/results.txt
+export RESULTS
+
+CONFIGS_x86_64 := configs/common.config configs/debug.config configs/x86_64.config
+CONFIGS_arm64 := configs/common.config configs/debug.config configs/arm64.config
+
+.PHONY: help deps tree x86_64 arm64 kernels kunit kunit-x86_64 kunit-arm64 \
+	qemu-tests series series-check static check demo clean distclean
+
+help:
+	@sed -n 's/^#   //p' Makefile
+	@echo "  make deps | tree | x86_64 | arm64 | kunit | qemu-tests | series | check | demo"
+	@echo "  one machine:   make qemu-tests MACHINES=vtd [SCENARIOS='00-iommu-active']"
+	@echo "  one suite:     make kunit-arm64 [KUNITCONFIG=drivers/iommu/arm/arm-smmu-v3/.kunitconfig]"
+
+deps:
+	@workspace/deps.sh
+
+tree: deps
+	@workspace/tree.sh
+
+# The test kernels. Each depends on tree (cheap when nothing changed): kbuild
+# then rebuilds only the objects whose sources or config changed.
+x86_64 arm64: tree
+	@workspace/kconfig.sh $@ $(BUILD)/out/$@ $(CONFIGS_$@)
+	@workspace/build.sh $@
+
+kernels: x86_64 arm64
+
+KUNITCONFIG ?=
+kunit: kunit-x86_64 kunit-arm64
+kunit-x86_64 kunit-arm64: tree
+	@workspace/kunit.sh $(@:kunit-%=%) $(KUNITCONFIG)
+
+MACHINES ?= vtd amd smmuv3
+SCENARIOS ?=
+qemu-tests: tree
+	@workspace/qemu-tests.sh "$(MACHINES)" $(SCENARIOS)
+
+series: tree
+	@workspace/series.sh
+
+series-check: tree
+	@workspace/series.sh --check
+
+check: deps
+	@workspace/check.sh
+
+demo: deps
+	@workspace/demo.sh
+
+clean:
+	rm -rf $(BUILD)/out $(BUILD)/kunit $(BUILD)/qemu $(BUILD)/series $(RESULTS)
+
+distclean:
+	rm -rf $(BUILD)

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# selftest.sh: proves that the harness itself can fail. A broken glue patch
+# must stop the tree with a message naming the patch and the file; the
+# console judge must fail a "not ok", a missing result, a kernel WARN and a
+# timeout, and pass a clean log. Each is a static check in $RESULTS.
+. "$(dirname "$0")/../../workspace/lib.sh"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+rc=0
+result() {	# result PASS|FAIL name [why]
+	local line="$1 static/harness/$2${3:+: $3}"
+	echo "$line"
+	[ -z "${RESULTS:-}" ] || echo "$line" >> "$RESULTS"
+	[ "$1" = PASS ] || rc=1
+}
+
+# --- a glue patch that does not apply ----------------------------------------
+mkdir -p "$tmp/patches"
+cat > "$tmp/patches/0001-broken.patch" <<'P'
+From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
+From: Harness <harness@localhost>
+Subject: [PATCH] iommu: a patch whose context is not in the base
+
+---
+ drivers/iommu/iommu.c | 1 +
+ 1 file changed, 1 insertion(+)
+
+diff --git a/drivers/iommu/iommu.c b/drivers/iommu/iommu.c
+--- a/drivers/iommu/iommu.c
++++ b/drivers/iommu/iommu.c
+@@ -1,3 +1,4 @@
+ this line is not in the base
++and neither is this one
+ nor this
+ nor this
+P
+{ cat "$PATCHES/series" 2>/dev/null || true; echo 0001-broken.patch; } > "$tmp/patches/series"
+cp "$PATCHES"/*.patch "$PATCHES"/*.msg "$tmp/patches/" 2>/dev/null || true
+if PATCHES=$tmp/patches "$TOP/workspace/tree.sh" --dry-run > "$tmp/out" 2>&1; then
+	result FAIL broken-patch-stops-tree "tree.sh accepted a patch that cannot apply"
+elif grep -q '0001-broken.patch' "$tmp/out" && grep -q 'drivers/iommu/iommu.c' "$tmp/out"; then
+	result PASS broken-patch-stops-tree
+else
+	result FAIL broken-patch-stops-tree "message does not name the patch and file: $(tail -n 1 "$tmp/out")"
+fi
+
+# --- the console judge --------------------------------------------------------
+good='KTAP version 1
+1..2
+# scenario output
+ok 1 a
+ok 2 b # SKIP no device
+# atstest: done'
+judge() {	# judge NAME WANT(pass|fail) QEMU_RC LOG
+	printf '%s\n' "$4" > "$tmp/log"
+	if RESULTS= "$TOP/tests/qemu/parse.sh" "$tmp/log" selftest "$3" a b > "$tmp/judge" 2>&1; then
+		got=pass
+	else
+		got=fail
+	fi
+	if [ "$got" = "$2" ]; then
+		result PASS "judge-$1"
+	else
+		result FAIL "judge-$1" "expected $2, judged $got"
+	fi
+}
+judge clean-log pass 0 "$good"
+judge not-ok fail 0 "${good/ok 1 a/not ok 1 a # exit 1}"
+judge missing-result fail 0 "${good/ok 1 a/}"
+judge kernel-warn fail 0 "$good
+[    3.1] WARNING: CPU: 0 PID: 1 at drivers/iommu/iommu.c:1 x+0x1/0x2"
+judge lockdep fail 0 "$good
+[    3.1] WARNING: possible circular locking dependency detected"
+judge timeout fail 124 "${good%# atstest: done}"
+judge no-end-marker fail 0 "${good%# atstest: done}"
+exit $rc

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# run.sh MACHINE [SCENARIO...]
+#
+# Boots MACHINE (see machines.sh) under QEMU/TCG with the test initramfs,
+# runs the scenarios (default: every scenario whose "# machines:" header
+# names MACHINE), and judges the console log with parse.sh. Results go to
+# $RESULTS (one "PASS name" / "FAIL name: why" line each) when set.
+#
+# Environment: KERNEL (default build/out/ARCH image), TIMEOUT (seconds,
+# default 600), KEEP_DISK=1 to reuse the disk image.
+. "$(dirname "$0")/../../workspace/lib.sh"
+. "$TOP/tests/qemu/machines.sh"
+
+machine=${1:?usage: run.sh MACHINE [SCENARIO...]}
+shift
+type "machine_$machine" >/dev/null 2>&1 ||
+	die "unknown machine '$machine' (one of: $MACHINES)"
+
+scen_dir=$TOP/tests/qemu/scenarios
+scenarios_for() {
+	local f
+	for f in "$scen_dir"/*.sh; do
+		grep -qE "^# machines:.*(^|[[:space:]])$1([[:space:]]|\$)" "$f" &&
+			basename "$f" .sh
+	done
+	return 0
+}
+if [ $# -gt 0 ]; then
+	wanted=("$@")
+	for s in "${wanted[@]}"; do
+		[ -f "$scen_dir/$s.sh" ] || die "no scenario '$s' in tests/qemu/scenarios/"
+	done
+else
+	mapfile -t wanted < <(scenarios_for "$machine")
+fi
+[ ${#wanted[@]} -gt 0 ] || die "no scenario for machine $machine"
+
+work=$BUILD/qemu/$machine
+mkdir -p "$work"
+
+# The disk: 16 MiB of a deterministic pattern, so the guest can prove that
+# reads through the IOMMU return what the host wrote.
+DISK=$work/disk.img
+if [ "${KEEP_DISK:-0}" != 1 ] || [ ! -f "$DISK" ]; then
+	python3 - "$DISK" <<'PY'
+import hashlib, sys
+with open(sys.argv[1], "wb") as f:
+    block = b"ats-recovery test disk\n"
+    for i in range(16 * 1024 * 1024 // 32):
+        block = hashlib.sha256(block).digest()
+        f.write(block)
+PY
+fi
+disk_md5=$(md5sum "$DISK" | cut -d' ' -f1)
+
+# Fill ARCH first (KERNEL and INITRD are only known after).
+KERNEL=/dev/null INITRD=/dev/null
+"machine_$machine"
+KERNEL=${KERNEL_OVERRIDE:-$BUILD/out/$ARCH/$(kernel_image "$ARCH")}
+[ -f "$KERNEL" ] || die "no kernel at $KERNEL: run 'make $ARCH' first"
+INITRD=$BUILD/qemu/initramfs-$ARCH.cpio.gz
+"$TOP/tests/qemu/initramfs.sh" "$ARCH" "$INITRD"
+"machine_$machine"
+
+run_list=$(IFS=,; echo "${wanted[*]}")
+cmdline="$CMDLINE panic=-1 oops=panic atstest.machine=$machine atstest.run=$run_list atstest.disk_md5=$disk_md5"
+log=$work/console.log
+say "qemu $machine: ${wanted[*]}"
+start=$(date +%s)
+set +e
+timeout -k 10 "${TIMEOUT:-600}" "${QEMU[@]}" -append "$cmdline" < /dev/null > "$log" 2>&1
+rc=$?
+set -e
+say "qemu $machine: guest ran $(( $(date +%s) - start )) s (log: ${log#$TOP/})"
+[ "${VERBOSE:-0}" = 1 ] && cat "$log"
+
+"$TOP/tests/qemu/parse.sh" "$log" "$machine" "$rc" "${wanted[@]}"

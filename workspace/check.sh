@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# check.sh: every test of the project, in the order that fails fastest.
+# Each KUnit case, QEMU scenario and static check is one line in
+# $RESULTS; the run ends with the tally "N passed, N failed".
+. "$(dirname "$0")/lib.sh"
+
+RESULTS=${RESULTS:-$BUILD/results.txt}
+export RESULTS
+mkdir -p "$BUILD"
+: > "$RESULTS"
+t0=$(date +%s)
+timing=()
+
+stage() {	# stage NAME COMMAND...: runs a stage, records its time
+	local name=$1 s=$(date +%s) rc=0
+	shift
+	say "stage $name"
+	"$@" || rc=$?
+	timing+=("$(printf '%-22s %5d s%s' "$name" $(( $(date +%s) - s )) \
+		"$([ $rc -eq 0 ] || echo "  (failed)")")")
+	return 0
+}
+
+static() {	# static NAME COMMAND...: a static check, one result line
+	local name=$1
+	shift
+	local log=$BUILD/static-${name//\//_}.log
+	if "$@" > "$log" 2>&1; then
+		echo "PASS static/$name" | tee -a "$RESULTS"
+	else
+		echo "FAIL static/$name: $(grep -m1 -E 'error|FAIL' "$log" || tail -n 1 "$log")" |
+			tee -a "$RESULTS"
+		sed 's/^/    /' "$log" | tail -n 20
+	fi
+}
+
+tree_ok=1
+stage tree static tree-applies "$TOP/workspace/tree.sh"
+grep -q '^FAIL static/tree-applies' "$RESULTS" && tree_ok=0
+cat "$BUILD/static-tree-applies.log" | grep -E '^==> (base|tree)' || true
+
+stage harness-selftest "$TOP/tests/harness/selftest.sh"
+
+if [ $tree_ok -eq 1 ]; then
+	stage series static series-git-am "$TOP/workspace/series.sh" --check
+
+	for arch in arm64 x86_64; do
+		if [ -n "$(cd "$TOP" && "$TOP/workspace/kunit.sh" --list "$arch" 2>/dev/null)" ]; then
+			stage "kunit-$arch" "$TOP/workspace/kunit.sh" "$arch"
+		fi
+	done
+
+	stage qemu-tests "$TOP/workspace/qemu-tests.sh" "vtd amd smmuv3"
+else
+	echo "FAIL static/build: skipped every build and test, the tree could not be laid" >> "$RESULTS"
+fi
+
+echo
+echo "Timing (this run):"
+printf '  %s\n' "${timing[@]}"
+printf '  %-22s %5d s\n' total $(( $(date +%s) - t0 ))
+echo
+"$TOP/workspace/tally.sh" "$RESULTS"
