@@ -23,7 +23,7 @@ help:
 	@sed -n 's/^#   //p' Makefile
 	@echo "  make deps | tree | x86_64 | arm64 | kunit | qemu-tests | series | check | demo"
 	@echo "  one machine:   make qemu-tests MACHINES=vtd [SCENARIOS='00-iommu-active']"
-	@echo "  one suite:     make kunit-arm64 [KUNITCONFIG=drivers/iommu/arm/arm-smmu-v3/.kunitconfig]"
+	@echo "  one suite:     make kunit-arm64 SUITE='arm-smmu-v3-kunit-test'  (a kunit.py filter glob)"
 
 deps:
 	@workspace/deps.sh
@@ -33,16 +33,18 @@ tree: deps
 
 # The test kernels. Each depends on tree (cheap when nothing changed): kbuild
 # then rebuilds only the objects whose sources or config changed.
+# The .kunitconfig files of the overlay are merged in too: the KUnit suites
+# are built into the test kernels (see workspace/kunit.sh).
 x86_64 arm64: tree
-	@workspace/kconfig.sh $@ $(BUILD)/out/$@ $(CONFIGS_$@)
+	@workspace/kconfig.sh $@ $(BUILD)/out/$@ $(CONFIGS_$@) $$(workspace/kunit.sh --list $@)
 	@workspace/build.sh $@
 
 kernels: x86_64 arm64
 
-KUNITCONFIG ?=
+SUITE ?=
 kunit: kunit-x86_64 kunit-arm64
 kunit-x86_64 kunit-arm64: tree
-	@workspace/kunit.sh $(@:kunit-%=%) $(KUNITCONFIG)
+	@workspace/kunit.sh $(@:kunit-%=%) $(SUITE)
 
 MACHINES ?= vtd amd smmuv3
 SCENARIOS ?=

@@ -7,8 +7,12 @@
 arch=${1:?usage: build.sh ARCH}
 out=$BUILD/out/$arch
 [ -f "$out/.config" ] || die "no $out/.config: run 'make $arch'"
-img=$(kernel_image "$arch")
+# arm64: Image for the scenario boots, Image.gz for kunit.py.
+case "$arch" in
+x86_64) targets=(bzImage) ;;
+arm64)	targets=(Image Image.gz) ;;
+esac
 start=$(date +%s)
-say "build $arch: $(basename "$img") (ccache, -j$JOBS)"
-kmake "$arch" "$out" "$(basename "$img")"
+say "build $arch: ${targets[*]} (ccache, -j$JOBS)"
+kmake "$arch" "$out" "${targets[@]}"
 say "build $arch: done in $(( $(date +%s) - start )) s"

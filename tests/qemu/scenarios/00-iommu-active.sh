@@ -2,8 +2,9 @@
 # machines: vtd amd smmuv3
 # The machine's IOMMU is active, the virtio-blk disk is translated by it
 # (DMA domain, not identity), reads through it return the right data, and
-# the ATS state of every PCI function is reported; the virtio-blk ATS state
-# must be what this machine is known to give (atstest.expect_ats).
+# the ATS state of every PCI function is reported; the ATS state of the
+# machine's ATS device (atstest.ats_dev, vendor:device) must be what this
+# machine is known to give (atstest.expect_ats).
 . /tests/lib.sh
 
 case "$ATSTEST_MACHINE" in
@@ -38,13 +39,14 @@ DMA|DMA-FQ) ;;
 *) fail "$blk is in a '$type' group: its DMA is not translated" ;;
 esac
 
-ats=$(ats_state "$blk")
-case "${ATSTEST_EXPECT_ATS:-any}" in
-any) ;;
-"$ats") ;;
-*) fail "$blk: ATS is '$ats', this machine is expected to give '$ATSTEST_EXPECT_ATS'" ;;
-esac
-info "virtio-blk $blk: group type $type, ATS $ats"
+info "virtio-blk $blk: group type $type"
+
+atsdev=$(pci_devices_with "$ATSTEST_ATS_DEV" | head -n 1)
+[ -n "$atsdev" ] || fail "no function $ATSTEST_ATS_DEV (the machine's ATS device)"
+ats=$(ats_state "$atsdev")
+[ "$ats" = "$ATSTEST_EXPECT_ATS" ] ||
+	fail "$atsdev: ATS is '$ats', this machine is expected to give '$ATSTEST_EXPECT_ATS'"
+info "ATS device $atsdev ($ATSTEST_ATS_DEV): ATS $ats, as expected on this machine"
 
 sum=$(md5sum /dev/vda | cut -d' ' -f1)
 [ "$sum" = "$ATSTEST_DISK_MD5" ] ||

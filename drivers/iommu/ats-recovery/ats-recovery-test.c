@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite for the ATS fence/recover layer: the real state machine,
+ * report path and recovery work, run against a fake IOMMU driver whose
+ * "hardware entry" has an ATS bit, and a fake PCI recovery that resets the
+ * function with a chosen result.
+ */
+#include <kunit/device.h>
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/device.h>
+#include <linux/iommu.h>
+#include <linux/kthread.h>
+#include <linux/spinlock.h>
+
+#include "internal.h"
+
+struct fake_dev {
+	struct device *dev;
+	/* The fake IOMMU entry: translated requests allowed? */
+	bool entry_ats;
+	int nr_fences;
+	int nr_drains;
+	int nr_recovers;
+	int nr_reattaches;
+	bool fence_irqs_off;
+	int reset_result;	/* what the fake reset returns */
+	int reattach_ret;	/* what the fake attach returns */
+	bool recover_blocks;
+	struct completion recover_entered;
+	struct completion recover_release;
+};
+
+static struct fake_dev *to_fake(struct device *dev)
+{
+	return dev_get_drvdata(dev);
+}
+
+/* The driver's ats_fence: clear ATS in the entry, atomically. */
+static int fake_fence(struct device *dev)
+{
+	struct fake_dev *f = to_fake(dev);
+
+	f->nr_fences++;
+	f->fence_irqs_off = irqs_disabled();
+	f->entry_ats = false;
+	return 0;
+}
+
+static void fake_drain_pri(struct device *dev)
+{
+	to_fake(dev)->nr_drains++;
+}
+
+/* The driver's attach: ATS in the entry only if the device is not fenced. */
+static int fake_reattach(struct device *dev)
+{
+	struct fake_dev *f = to_fake(dev);
+
+	f->nr_reattaches++;
+	if (f->reattach_ret)
+		return f->reattach_ret;
+	f->entry_ats = !iommu_ats_fenced(dev);
+	return 0;
+}
+
+/* The PCI recovery: error_detected, reset (ends in reset_done), resume. */
+static int fake_recover(struct device *dev)
+{
+	struct fake_dev *f = to_fake(dev);
+
+	f->nr_recovers++;
+	if (f->recover_blocks) {
+		complete(&f->recover_entered);
+		wait_for_completion(&f->recover_release);
+	}
+	iommu_ats_reset_done(dev, f->reset_result);
+	return f->reset_result;
+}
+
+static const struct iommu_ats_backend fake_backend = {
+	.fence		= fake_fence,
+	.drain_pri	= fake_drain_pri,
+	.recover	= fake_recover,
+	.reattach	= fake_reattach,
+};
+
+static const struct iommu_ats_backend fake_backend_no_recover = {
+	.fence		= fake_fence,
+	.drain_pri	= fake_drain_pri,
+	.reattach	= fake_reattach,
+};
+
+static void fake_dev_release(void *data)
+{
+	struct device *dev = data;
+
+	iommu_ats_remove_device(dev);
+	dev->iommu = NULL;
+}
+
+static struct fake_dev *fake_dev_create(struct kunit *test, const char *name,
+					const struct iommu_ats_backend *backend)
+{
+	struct iommu_ats_dev *ad;
+	struct fake_dev *f;
+	struct device *dev;
+
+	dev = kunit_device_register(test, name);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	dev->iommu = kunit_kzalloc(test, sizeof(*dev->iommu), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dev->iommu);
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->dev = dev;
+	f->entry_ats = true;
+	init_completion(&f->recover_entered);
+	init_completion(&f->recover_release);
+	dev_set_drvdata(dev, f);
+
+	ad = iommu_ats_add_device(dev, backend);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ad);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, fake_dev_release, dev));
+	return f;
+}
+
+static struct iommu_ats_dev *ats(struct fake_dev *f)
+{
+	return iommu_ats_dev_get_state(f->dev);
+}
+
+static void wait_recovery(struct fake_dev *f)
+{
+	flush_work(&ats(f)->work);
+}
+
+/* A report fences at once, then the work resets and the re-attach unfences. */
+static void ats_report_fence_recover_unfence(struct kunit *test)
+{
+	struct fake_dev *f = fake_dev_create(test, "ats-fake", &fake_backend);
+	int fenced_before = atomic_read(&iommu_ats_nr_fenced);
+
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
+	KUNIT_EXPECT_FALSE(test, iommu_ats_fenced(f->dev));
+
+	KUNIT_EXPECT_TRUE(test, iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT));
+	/* Invariant 1: the hardware is fenced when the report returns. */
+	KUNIT_EXPECT_EQ(test, f->nr_fences, 1);
+	KUNIT_EXPECT_FALSE(test, f->entry_ats);
+	/* Invariant 3: from here on the driver mutes ATC invalidations. */
+	KUNIT_EXPECT_TRUE(test, iommu_ats_fenced(f->dev));
+	KUNIT_EXPECT_EQ(test, atomic_read(&iommu_ats_nr_fenced), fenced_before + 1);
+
+	wait_recovery(f);
+	KUNIT_EXPECT_EQ(test, f->nr_drains, 1);
+	KUNIT_EXPECT_EQ(test, f->nr_recovers, 1);
+	KUNIT_EXPECT_EQ(test, f->nr_reattaches, 1);
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
+	KUNIT_EXPECT_TRUE(test, f->entry_ats);
+	KUNIT_EXPECT_FALSE(test, iommu_ats_fenced(f->dev));
+	KUNIT_EXPECT_EQ(test, ats(f)->nr_fences, 1UL);
+	KUNIT_EXPECT_EQ(test, ats(f)->nr_recoveries, 1UL);
+	KUNIT_EXPECT_EQ(test, ats(f)->reset_gen, 1UL);
+	KUNIT_EXPECT_EQ(test, ats(f)->last_reason, IOMMU_ATS_TIMEOUT);
+	KUNIT_EXPECT_EQ(test, atomic_read(&iommu_ats_nr_fenced), fenced_before);
+}
+
+static DEFINE_SPINLOCK(caller_lock);
+
+/*
+ * Invariant 2: the report path runs with interrupts off under a spinlock.
+ * Anything on it that sleeps or allocates with GFP_KERNEL trips
+ * DEBUG_ATOMIC_SLEEP, which fails the run (the kernel log is checked).
+ */
+static void ats_report_with_irqs_off(struct kunit *test)
+{
+	struct fake_dev *f = fake_dev_create(test, "ats-fake", &fake_backend_no_recover);
+	unsigned long flags;
+	bool fenced;
+
+	spin_lock_irqsave(&caller_lock, flags);
+	fenced = iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT_SUSPECT);
+	/* Still atomic: the fence is complete before we leave the lock. */
+	KUNIT_EXPECT_FALSE(test, f->entry_ats);
+	spin_unlock_irqrestore(&caller_lock, flags);
+
+	KUNIT_EXPECT_TRUE(test, fenced);
+	KUNIT_EXPECT_TRUE(test, f->fence_irqs_off);
+	KUNIT_EXPECT_EQ(test, f->nr_fences, 1);
+	wait_recovery(f);
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_FENCED);
+}
+
+/* Invariant 5: a storm of reports costs one fence and one recovery. */
+static void ats_report_storm_collapses(struct kunit *test)
+{
+	struct fake_dev *f = fake_dev_create(test, "ats-fake", &fake_backend);
+	int i, fenced = 0;
+
+	for (i = 0; i < 10000; i++)
+		fenced += iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT);
+	wait_recovery(f);
+
+	KUNIT_EXPECT_EQ(test, fenced, 1);
+	KUNIT_EXPECT_EQ(test, f->nr_fences, 1);
+	KUNIT_EXPECT_EQ(test, f->nr_recovers, 1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ats(f)->nr_reports), 10000L);
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
+}
+
+/* Devices are fenced and recovered independently. */
+static void ats_devices_recover_independently(struct kunit *test)
+{
+	struct fake_dev *a = fake_dev_create(test, "ats-fake-a", &fake_backend);
+	struct fake_dev *b = fake_dev_create(test, "ats-fake-b", &fake_backend);
+	struct fake_dev *c = fake_dev_create(test, "ats-fake-c", &fake_backend);
+
+	b->reset_result = -EIO;
+	KUNIT_EXPECT_TRUE(test, iommu_ats_report_timeout(a->dev, IOMMU_ATS_TIMEOUT));
+	KUNIT_EXPECT_TRUE(test, iommu_ats_report_timeout(b->dev, IOMMU_ATS_TIMEOUT));
+	/* c is not reported: untouched. */
+	KUNIT_EXPECT_FALSE(test, iommu_ats_fenced(c->dev));
+	wait_recovery(a);
+	wait_recovery(b);
+
+	KUNIT_EXPECT_EQ(test, a->nr_recovers, 1);
+	KUNIT_EXPECT_EQ(test, b->nr_recovers, 1);
+	KUNIT_EXPECT_EQ(test, c->nr_fences, 0);
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(a->dev), IOMMU_ATS_OK);
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(b->dev), IOMMU_ATS_ISOLATED);
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(c->dev), IOMMU_ATS_OK);
+	KUNIT_EXPECT_TRUE(test, a->entry_ats);
+	KUNIT_EXPECT_FALSE(test, b->entry_ats);
+	KUNIT_EXPECT_TRUE(test, c->entry_ats);
+}
+
+/* Invariant 4: an attach without a reset (rebind, iommufd) keeps ATS off. */
+static void ats_attach_while_fenced_keeps_ats_off(struct kunit *test)
+{
+	struct fake_dev *f = fake_dev_create(test, "ats-fake", &fake_backend_no_recover);
+
+	iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT);
+	wait_recovery(f);
+	KUNIT_ASSERT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_FENCED);
+
+	/* Some other attach, e.g. a domain replacement: no unfence. */
+	KUNIT_EXPECT_EQ(test, fake_reattach(f->dev), 0);
+	KUNIT_EXPECT_FALSE(test, f->entry_ats);
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_FENCED);
+
+	/* A good reset, then the layer's own fresh attach: ATS back on. */
+	iommu_ats_reset_done(f->dev, 0);
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
+	KUNIT_EXPECT_TRUE(test, f->entry_ats);
+	KUNIT_EXPECT_EQ(test, f->nr_reattaches, 2);
+}
+
+/* A failed reset isolates; a later good one unfences. */
+static void ats_failed_reset_isolates_then_good_reset_unfences(struct kunit *test)
+{
+	struct fake_dev *f = fake_dev_create(test, "ats-fake", &fake_backend);
+
+	f->reset_result = -ETIMEDOUT;
+	iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT);
+	wait_recovery(f);
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_ISOLATED);
+	KUNIT_EXPECT_TRUE(test, iommu_ats_fenced(f->dev));
+	KUNIT_EXPECT_FALSE(test, f->entry_ats);
+	KUNIT_EXPECT_EQ(test, f->nr_reattaches, 0);
+	KUNIT_EXPECT_EQ(test, ats(f)->nr_failed_resets, 1UL);
+
+	/* Another failure changes nothing; no retry storm. */
+	iommu_ats_reset_done(f->dev, -EIO);
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_ISOLATED);
+	KUNIT_EXPECT_EQ(test, f->nr_recovers, 1);
+
+	/* Reports while isolated collapse too. */
+	KUNIT_EXPECT_FALSE(test, iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT));
+	KUNIT_EXPECT_EQ(test, f->nr_fences, 1);
+
+	iommu_ats_reset_done(f->dev, 0);
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
+	KUNIT_EXPECT_TRUE(test, f->entry_ats);
+	KUNIT_EXPECT_EQ(test, ats(f)->nr_recoveries, 1UL);
+}
+
+/* A reset of a device that is not fenced changes no ATS state. */
+static void ats_reset_of_healthy_device_is_noop(struct kunit *test)
+{
+	struct fake_dev *f = fake_dev_create(test, "ats-fake", &fake_backend);
+
+	iommu_ats_reset_done(f->dev, 0);
+	iommu_ats_reset_done(f->dev, -EIO);
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
+	KUNIT_EXPECT_EQ(test, f->nr_reattaches, 0);
+	KUNIT_EXPECT_EQ(test, ats(f)->reset_gen, 1UL);
+	KUNIT_EXPECT_EQ(test, ats(f)->nr_failed_resets, 0UL);
+}
+
+/* If the fresh attach fails, the device is fenced again and isolated. */
+static void ats_failed_reattach_refences(struct kunit *test)
+{
+	struct fake_dev *f = fake_dev_create(test, "ats-fake", &fake_backend);
+
+	f->reattach_ret = -ENOMEM;
+	iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT);
+	wait_recovery(f);
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_ISOLATED);
+	KUNIT_EXPECT_TRUE(test, iommu_ats_fenced(f->dev));
+	KUNIT_EXPECT_EQ(test, f->nr_fences, 2);
+	KUNIT_EXPECT_FALSE(test, f->entry_ats);
+	KUNIT_EXPECT_EQ(test, ats(f)->nr_recoveries, 0UL);
+}
+
+/* Policy manual: drained, held fenced, no reset. */
+static void ats_manual_policy_holds_fenced(struct kunit *test)
+{
+	struct fake_dev *f = fake_dev_create(test, "ats-fake", &fake_backend);
+
+	ats(f)->policy = IOMMU_ATS_POLICY_MANUAL;
+	iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT);
+	wait_recovery(f);
+	KUNIT_EXPECT_EQ(test, f->nr_drains, 1);
+	KUNIT_EXPECT_EQ(test, f->nr_recovers, 0);
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_FENCED);
+}
+
+/* Without a recovery path the work stops at FENCED. */
+static void ats_no_recovery_path_stays_fenced(struct kunit *test)
+{
+	struct fake_dev *f = fake_dev_create(test, "ats-fake", &fake_backend_no_recover);
+
+	iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT);
+	wait_recovery(f);
+	KUNIT_EXPECT_EQ(test, f->nr_drains, 1);
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_FENCED);
+	KUNIT_EXPECT_FALSE(test, f->entry_ats);
+}
+
+/* iommu.ats_recovery=off: the report is a no-op that still counts and logs. */
+static void ats_off_switch_makes_report_a_noop(struct kunit *test)
+{
+	struct fake_dev *f = fake_dev_create(test, "ats-fake", &fake_backend);
+	bool saved = iommu_ats_recovery_enabled;
+
+	iommu_ats_recovery_enabled = false;
+	KUNIT_EXPECT_FALSE(test, iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT));
+	iommu_ats_recovery_enabled = saved;
+
+	KUNIT_EXPECT_EQ(test, f->nr_fences, 0);
+	KUNIT_EXPECT_TRUE(test, f->entry_ats);
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
+	KUNIT_EXPECT_FALSE(test, work_pending(&ats(f)->work));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ats(f)->nr_reports), 1L);
+}
+
+static int ats_release_fn(void *data)
+{
+	iommu_ats_remove_device(data);
+	return 0;
+}
+
+/* Invariant 6: release while the recovery runs waits for it, then frees. */
+static void ats_release_during_recovery_is_safe(struct kunit *test)
+{
+	struct fake_dev *f = fake_dev_create(test, "ats-fake", &fake_backend);
+	unsigned int refs = kref_read(&f->dev->kobj.kref);
+	struct task_struct *t;
+
+	f->recover_blocks = true;
+	iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT);
+	KUNIT_ASSERT_NE(test, 0UL,
+			wait_for_completion_timeout(&f->recover_entered, 10 * HZ));
+	/* The work holds a reference on the device while it runs. */
+	KUNIT_EXPECT_EQ(test, kref_read(&f->dev->kobj.kref), refs + 1);
+
+	t = kthread_run(ats_release_fn, f->dev, "ats-release");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	msleep(50);
+	/* Release waits for the recovery: the state is still there. */
+	KUNIT_EXPECT_NOT_NULL(test, ats(f));
+
+	complete(&f->recover_release);
+	while (ats(f))
+		msleep(20);
+	KUNIT_EXPECT_EQ(test, f->nr_recovers, 1);
+	KUNIT_EXPECT_EQ(test, kref_read(&f->dev->kobj.kref), refs);
+	/* Once released, reports find no state and do nothing. */
+	KUNIT_EXPECT_FALSE(test, iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT));
+	KUNIT_EXPECT_EQ(test, f->nr_fences, 1);
+}
+
+/* Release right after a report: queued or run, no state and no reference left. */
+static void ats_release_after_report_drops_reference(struct kunit *test)
+{
+	struct fake_dev *f = fake_dev_create(test, "ats-fake", &fake_backend_no_recover);
+	unsigned int refs = kref_read(&f->dev->kobj.kref);
+
+	iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT);
+	iommu_ats_remove_device(f->dev);
+	KUNIT_EXPECT_NULL(test, ats(f));
+	KUNIT_EXPECT_EQ(test, kref_read(&f->dev->kobj.kref), refs);
+}
+
+/* Injection: armed shots fire at the driver's check, then stop. */
+static void ats_injection_shots(struct kunit *test)
+{
+	struct fake_dev *f = fake_dev_create(test, "ats-fake", &fake_backend);
+	const char *name = dev_name(f->dev);	/* kunit prefixes the test name */
+
+	KUNIT_EXPECT_FALSE(test, iommu_ats_inject_timeout(f->dev));
+	KUNIT_EXPECT_EQ(test, iommu_ats_arm_injection(name, 2), 0);
+	KUNIT_EXPECT_TRUE(test, iommu_ats_inject_timeout(f->dev));
+	KUNIT_EXPECT_TRUE(test, iommu_ats_inject_timeout(f->dev));
+	KUNIT_EXPECT_FALSE(test, iommu_ats_inject_timeout(f->dev));
+
+	/* Bad input changes nothing. */
+	KUNIT_EXPECT_EQ(test, iommu_ats_arm_injection("no-such-device", 1), -ENODEV);
+	KUNIT_EXPECT_FALSE(test, iommu_ats_inject_timeout(f->dev));
+	KUNIT_EXPECT_EQ(test, iommu_ats_arm_injection(name, 2), 0);
+	KUNIT_EXPECT_EQ(test, iommu_ats_arm_injection(name, 0), 0);
+	KUNIT_EXPECT_FALSE(test, iommu_ats_inject_timeout(f->dev));
+}
+
+static struct kunit_case iommu_ats_recovery_cases[] = {
+	KUNIT_CASE(ats_report_fence_recover_unfence),
+	KUNIT_CASE(ats_report_with_irqs_off),
+	KUNIT_CASE(ats_report_storm_collapses),
+	KUNIT_CASE(ats_devices_recover_independently),
+	KUNIT_CASE(ats_attach_while_fenced_keeps_ats_off),
+	KUNIT_CASE(ats_failed_reset_isolates_then_good_reset_unfences),
+	KUNIT_CASE(ats_reset_of_healthy_device_is_noop),
+	KUNIT_CASE(ats_failed_reattach_refences),
+	KUNIT_CASE(ats_manual_policy_holds_fenced),
+	KUNIT_CASE(ats_no_recovery_path_stays_fenced),
+	KUNIT_CASE(ats_off_switch_makes_report_a_noop),
+	KUNIT_CASE(ats_release_during_recovery_is_safe),
+	KUNIT_CASE(ats_release_after_report_drops_reference),
+	KUNIT_CASE(ats_injection_shots),
+	{}
+};
+
+static struct kunit_suite iommu_ats_recovery_suite = {
+	.name = "iommu-ats-recovery",
+	.test_cases = iommu_ats_recovery_cases,
+};
+
+kunit_test_suite(iommu_ats_recovery_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the ATS fence/recover layer");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_LICENSE("GPL");

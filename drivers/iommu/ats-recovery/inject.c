@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ATS fence/recover: fault injection.
+ *
+ * No emulator produces an ATC invalidation timeout, so the layer can make a
+ * driver's own detection point see one: drivers call
+ * iommu_ats_inject_timeout() right where they would notice a real timeout,
+ * and take their real path from there. Two ways to arm it, both in debugfs
+ * under iommu/ats_recovery/:
+ *
+ *   echo "0000:01:00.0 3" > inject    the next 3 ATC invalidations of that
+ *                                     device time out (no count: 1 shot;
+ *                                     0 disarms)
+ *   echo fail_ats_inv > inject        consult the fail_ats_inv fault
+ *                                     attribute (probability, interval,
+ *                                     times, ...: fault-injection.rst) for
+ *                                     every ATC invalidation
+ *
+ * Reading inject lists the armed devices. A device that does not exist is
+ * -ENODEV, one without ATS recovery state (no ATS) or garbage is -EINVAL;
+ * a rejected write changes nothing. Until armed, the driver-side check is a
+ * NOP branch (iommu_ats_inject_key).
+ */
+#define pr_fmt(fmt) "iommu-ats: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/device.h>
+#include <linux/fault-inject.h>
+#include <linux/init.h>
+#include <linux/pci.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <kunit/visibility.h>
+
+#include "internal.h"
+
+static DECLARE_FAULT_ATTR(fail_ats_inv);
+static bool fail_ats_inv_on;
+
+static int __init fail_ats_inv_setup(char *str)
+{
+	fail_ats_inv_on = true;
+	return setup_fault_attr(&fail_ats_inv, str);
+}
+__setup("fail_ats_inv=", fail_ats_inv_setup);
+
+/**
+ * __iommu_ats_inject_timeout() - slow part of iommu_ats_inject_timeout()
+ * @dev: the device whose ATC invalidation the driver just saw complete
+ *
+ * Context: any.
+ * Return: true if a simulated timeout fires for @dev now.
+ */
+bool __iommu_ats_inject_timeout(struct device *dev)
+{
+	struct iommu_ats_dev *ad;
+	bool fire = false;
+
+	rcu_read_lock();
+	ad = iommu_ats_dev_get_state(dev);
+	if (ad && atomic_dec_if_positive(&ad->inject_shots) >= 0)
+		fire = true;
+	rcu_read_unlock();
+	if (!fire && READ_ONCE(fail_ats_inv_on))
+		fire = should_fail(&fail_ats_inv, 1);
+	return fire;
+}
+EXPORT_SYMBOL_GPL(__iommu_ats_inject_timeout);
+
+/* Arms @shots simulated timeouts for the device named @name. */
+int iommu_ats_arm_injection(const char *name, unsigned int shots)
+{
+	struct iommu_ats_dev *ad = iommu_ats_find_by_name(name);
+	struct device *dev;
+
+	if (!ad) {
+		/* A PCI function without ATS is not the same error as a typo. */
+		dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
+		if (!dev)
+			return -ENODEV;
+		put_device(dev);
+		return -EINVAL;
+	}
+	atomic_set(&ad->inject_shots, shots);
+	if (shots)
+		static_branch_enable(&iommu_ats_inject_key);
+	dev_info(ad->dev, "ATS recovery: %u simulated ATC invalidation timeout(s) armed\n",
+		 shots);
+	put_device(ad->dev);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(iommu_ats_arm_injection);
+
+static ssize_t inject_write(struct file *file, const char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	char buf[64], *p, *name, *num;
+	unsigned int shots = 1;
+	int ret;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	p = strim(buf);
+
+	if (!strcmp(p, "fail_ats_inv")) {
+		WRITE_ONCE(fail_ats_inv_on, true);
+		static_branch_enable(&iommu_ats_inject_key);
+		return count;
+	}
+
+	name = strsep(&p, " \t");
+	if (!name || !*name)
+		return -EINVAL;
+	num = p ? strim(p) : NULL;
+	if (num && *num) {
+		ret = kstrtouint(num, 0, &shots);
+		if (ret)
+			return -EINVAL;
+	}
+	ret = iommu_ats_arm_injection(name, shots);
+	return ret ? ret : count;
+}
+
+static int inject_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "fail_ats_inv: %s\n", READ_ONCE(fail_ats_inv_on) ? "on" : "off");
+	iommu_ats_show_armed(m);
+	return 0;
+}
+
+static int inject_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, inject_show, NULL);
+}
+
+static const struct file_operations inject_fops = {
+	.owner		= THIS_MODULE,
+	.open		= inject_open,
+	.read		= seq_read,
+	.write		= inject_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
+
+static int __init iommu_ats_inject_init(void)
+{
+	struct dentry *iommu_dir, *dir;
+
+	/* iommu/ exists with CONFIG_IOMMU_DEBUGFS; lookup takes a reference. */
+	iommu_dir = debugfs_lookup("iommu", NULL);
+	if (iommu_dir) {
+		dir = debugfs_create_dir("ats_recovery", iommu_dir);
+		dput(iommu_dir);
+	} else {
+		dir = debugfs_create_dir("ats_recovery",
+					 debugfs_create_dir("iommu", NULL));
+	}
+	debugfs_create_file("inject", 0600, dir, NULL, &inject_fops);
+	fault_create_debugfs_attr("fail_ats_inv", dir, &fail_ats_inv);
+	if (fail_ats_inv_on)
+		static_branch_enable(&iommu_ats_inject_key);
+	return 0;
+}
+late_initcall(iommu_ats_inject_init);

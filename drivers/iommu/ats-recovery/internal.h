@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ATS fence/recover: state shared by the files of the layer. Not for
+ * drivers: they use <linux/iommu-ats-recovery.h>.
+ */
+#ifndef __IOMMU_ATS_RECOVERY_INTERNAL_H
+#define __IOMMU_ATS_RECOVERY_INTERNAL_H
+
+#include <linux/iommu-ats-recovery.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+struct device;
+
+/*
+ * What the layer does to a device, behind one table so that the KUnit suite
+ * can run the real state machine against a fake IOMMU and a fake reset.
+ * The default table (iommu_ats_default_backend) calls the device's IOMMU
+ * driver, the IOMMU core's re-attach and the PCI recovery helper.
+ */
+struct iommu_ats_backend {
+	/* Block translated requests; atomic context, see iommu_ops.ats_fence */
+	int (*fence)(struct device *dev);
+	/* Optional: drain page requests; process context */
+	void (*drain_pri)(struct device *dev);
+	/*
+	 * Optional: reset the function through its driver. Process context.
+	 * A successful reset ends in iommu_ats_reset_done(dev, 0), which
+	 * unfences; anything else leaves the device ISOLATED.
+	 */
+	int (*recover)(struct device *dev);
+	/* Re-attach the device's domains for real (a fresh attach) */
+	int (*reattach)(struct device *dev);
+};
+
+enum iommu_ats_policy {
+	IOMMU_ATS_POLICY_AUTO,		/* recover through the device's driver */
+	IOMMU_ATS_POLICY_MANUAL,	/* stay fenced; userspace decides */
+};
+
+/**
+ * struct iommu_ats_dev - the layer's state for one device with ATS
+ * @dev: the device
+ * @backend: what fences, drains, resets and re-attaches it
+ * @node: entry in the list of devices the layer knows (debugfs lookups)
+ * @lock: serialises state changes; a raw spinlock because reports come
+ *	from hard IRQs and from under the IOMMU drivers' raw spinlocks
+ * @state: &enum iommu_ats_state; written under @lock, read with READ_ONCE
+ * @last_reason: the reason of the report that last fenced the device
+ * @policy: &enum iommu_ats_policy
+ * @dying: set by release; reports and the recovery work do nothing more
+ * @fence_ret: what the driver's fence op returned for the last fence
+ * @nr_fences: how many times the device was fenced
+ * @nr_recoveries: how many times it was unfenced after a good reset
+ * @nr_failed_resets: resets that failed while it was fenced
+ * @reset_gen: successful resets of the function, a generation count
+ * @nr_reports: every report, including those that collapsed into a fence
+ * @inject_shots: simulated timeouts still armed through debugfs
+ * @work: the recovery work; embedded, so reports never allocate and
+ *	repeated reports collapse into one queued work
+ * @rcu: frees the state after the readers in atomic context are done
+ */
+struct iommu_ats_dev {
+	struct device *dev;
+	const struct iommu_ats_backend *backend;
+	struct list_head node;
+	raw_spinlock_t lock;
+	enum iommu_ats_state state;
+	enum iommu_ats_reason last_reason;
+	enum iommu_ats_policy policy;
+	bool dying;
+	int fence_ret;
+	unsigned long nr_fences;
+	unsigned long nr_recoveries;
+	unsigned long nr_failed_resets;
+	unsigned long reset_gen;
+	atomic_long_t nr_reports;
+	atomic_t inject_shots;
+	struct work_struct work;
+	struct rcu_head rcu;
+};
+
+extern bool iommu_ats_recovery_enabled;
+extern const struct iommu_ats_backend iommu_ats_default_backend;
+
+static inline bool iommu_ats_state_is_fenced(enum iommu_ats_state state)
+{
+	return state != IOMMU_ATS_OK;
+}
+
+const char *iommu_ats_state_name(enum iommu_ats_state state);
+const char *iommu_ats_reason_name(enum iommu_ats_reason reason);
+
+struct iommu_ats_dev *iommu_ats_dev_get_state(struct device *dev);
+struct iommu_ats_dev *iommu_ats_add_device(struct device *dev,
+					   const struct iommu_ats_backend *backend);
+void iommu_ats_remove_device(struct device *dev);
+struct iommu_ats_dev *iommu_ats_find_by_name(const char *name);
+
+/* recovery.c */
+void iommu_ats_recover_work(struct work_struct *work);
+void iommu_ats_notify(struct iommu_ats_dev *ad);
+
+/* sysfs.c */
+int iommu_ats_sysfs_add(struct iommu_ats_dev *ad);
+void iommu_ats_sysfs_remove(struct iommu_ats_dev *ad);
+
+struct seq_file;
+void iommu_ats_show_armed(struct seq_file *m);
+
+/* inject.c */
+int iommu_ats_arm_injection(const char *name, unsigned int shots);
+
+#endif /* __IOMMU_ATS_RECOVERY_INTERNAL_H */

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ATS fence/recover: the recovery work, and the unfence that follows a
+ * successful reset of the function.
+ *
+ * The IOMMU driver never resets a device by itself: the recovery work
+ * drains the device's page requests and hands it to its own driver through
+ * the PCI error-recovery callbacks (the backend's recover op). The reset at
+ * the heart of that flow ends in iommu_ats_reset_done(); a good reset
+ * unfences by re-attaching the device's domains for real, anything else
+ * leaves the device ISOLATED.
+ */
+#define pr_fmt(fmt) "iommu-ats: " fmt
+
+#include <linux/device.h>
+#include <linux/iommu.h>
+#include <linux/kobject.h>
+#include <linux/pci.h>
+#include <kunit/visibility.h>
+
+#include "../iommu-priv.h"
+#include "internal.h"
+
+#include <trace/events/iommu_ats.h>
+
+/* Tells udev and VMMs about the state the device is in now. */
+void iommu_ats_notify(struct iommu_ats_dev *ad)
+{
+	char state[48], reason[48], fences[48];
+	char *envp[4] = { state, reason, fences, NULL };
+
+	snprintf(state, sizeof(state), "IOMMU_ATS_STATE=%s",
+		 iommu_ats_state_name(READ_ONCE(ad->state)));
+	snprintf(reason, sizeof(reason), "IOMMU_ATS_REASON=%s",
+		 iommu_ats_reason_name(ad->last_reason));
+	snprintf(fences, sizeof(fences), "IOMMU_ATS_FENCES=%lu",
+		 READ_ONCE(ad->nr_fences));
+	kobject_uevent_env(&ad->dev->kobj, KOBJ_CHANGE, envp);
+}
+
+/* Moves @ad from @from to @to; false if it was not in @from. */
+static bool iommu_ats_transition(struct iommu_ats_dev *ad,
+				 enum iommu_ats_state from,
+				 enum iommu_ats_state to)
+{
+	unsigned long flags;
+	bool done = false;
+
+	raw_spin_lock_irqsave(&ad->lock, flags);
+	if (ad->state == from && !ad->dying) {
+		WRITE_ONCE(ad->state, to);
+		done = true;
+	}
+	raw_spin_unlock_irqrestore(&ad->lock, flags);
+	return done;
+}
+
+static void iommu_ats_refence(struct iommu_ats_dev *ad)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&ad->lock, flags);
+	ad->fence_ret = ad->backend->fence ? ad->backend->fence(ad->dev) : -EOPNOTSUPP;
+	raw_spin_unlock_irqrestore(&ad->lock, flags);
+}
+
+void iommu_ats_recover_work(struct work_struct *work)
+{
+	struct iommu_ats_dev *ad = container_of(work, struct iommu_ats_dev, work);
+	struct device *dev = ad->dev;
+	int ret;
+
+	if (READ_ONCE(ad->dying))
+		goto out;
+
+	dev_warn(dev, "ATC invalidation timeout (%s): translated requests blocked, ATC invalidations muted\n",
+		 iommu_ats_reason_name(ad->last_reason));
+	iommu_ats_notify(ad);
+
+	/* Answer every outstanding page request before anything else. */
+	if (ad->backend->drain_pri) {
+		ad->backend->drain_pri(dev);
+		trace_iommu_ats_recovery(dev, "drain_pri", 0);
+	}
+
+	if (READ_ONCE(ad->policy) == IOMMU_ATS_POLICY_MANUAL) {
+		trace_iommu_ats_recovery(dev, "hold", 0);
+		dev_warn(dev, "ATS recovery policy is manual: the device stays fenced until it is reset (e.g. echo 1 > /sys/bus/pci/devices/%s/reset)\n",
+			 dev_name(dev));
+		goto out;
+	}
+	if (!ad->backend->recover) {
+		trace_iommu_ats_recovery(dev, "no_recovery", -EOPNOTSUPP);
+		dev_warn(dev, "no recovery path for this device: it stays fenced until it is reset (e.g. echo 1 > /sys/bus/pci/devices/%s/reset)\n",
+			 dev_name(dev));
+		goto out;
+	}
+
+	/* A reset may have completed since the report: nothing to do then. */
+	if (!iommu_ats_transition(ad, IOMMU_ATS_FENCED, IOMMU_ATS_RECOVERING))
+		goto out;
+	iommu_ats_notify(ad);
+
+	ret = ad->backend->recover(dev);
+	trace_iommu_ats_recovery(dev, "recover", ret);
+
+	/*
+	 * A successful reset unfenced the device (iommu_ats_reset_done()).
+	 * Still RECOVERING means no good reset happened: the driver refused,
+	 * the device is gone, or the reset failed.
+	 */
+	if (iommu_ats_transition(ad, IOMMU_ATS_RECOVERING, IOMMU_ATS_ISOLATED)) {
+		dev_err(dev, "ATS recovery failed (%d): the device stays isolated; a successful reset (echo 1 > /sys/bus/pci/devices/%s/reset) brings it back\n",
+			ret, dev_name(dev));
+		iommu_ats_notify(ad);
+	}
+out:
+	put_device(dev);
+}
+
+/*
+ * Unfences @ad after a successful reset: clears the state, then re-attaches
+ * the device's domains, so that the driver's attach programs the entry with
+ * ATS on again. A report that races with the re-attach fenced the device
+ * while its entry was being rewritten: fence again.
+ */
+static void iommu_ats_unfence(struct iommu_ats_dev *ad)
+{
+	struct device *dev = ad->dev;
+	unsigned long flags, fences;
+	int ret;
+
+	raw_spin_lock_irqsave(&ad->lock, flags);
+	if (ad->dying || !iommu_ats_state_is_fenced(ad->state)) {
+		raw_spin_unlock_irqrestore(&ad->lock, flags);
+		return;
+	}
+	WRITE_ONCE(ad->state, IOMMU_ATS_OK);
+	atomic_dec(&iommu_ats_nr_fenced);
+	fences = ad->nr_fences;
+	raw_spin_unlock_irqrestore(&ad->lock, flags);
+
+	ret = ad->backend->reattach ? ad->backend->reattach(dev) : -EOPNOTSUPP;
+	trace_iommu_ats_unfence(dev, ret);
+	if (ret) {
+		raw_spin_lock_irqsave(&ad->lock, flags);
+		if (!iommu_ats_state_is_fenced(ad->state)) {
+			WRITE_ONCE(ad->state, IOMMU_ATS_ISOLATED);
+			atomic_inc(&iommu_ats_nr_fenced);
+		}
+		raw_spin_unlock_irqrestore(&ad->lock, flags);
+		iommu_ats_refence(ad);
+		dev_err(dev, "ATS unfence: re-attaching the domain failed (%d); the device stays isolated\n",
+			ret);
+		iommu_ats_notify(ad);
+		return;
+	}
+
+	raw_spin_lock_irqsave(&ad->lock, flags);
+	ad->nr_recoveries++;
+	raw_spin_unlock_irqrestore(&ad->lock, flags);
+	if (READ_ONCE(ad->nr_fences) != fences)
+		iommu_ats_refence(ad);
+
+	dev_info(dev, "ATS unfenced after a successful reset and a fresh domain attach\n");
+	iommu_ats_notify(ad);
+}
+
+/**
+ * iommu_ats_reset_done() - a reset of the function has finished
+ * @dev: the function that was reset
+ * @result: the reset's result, 0 for success
+ *
+ * The only way out of FENCED, RECOVERING and ISOLATED: a successful reset
+ * clears the device's ATC, so the layer unfences it by re-attaching its
+ * domains (a fresh attach, ATS on again). A failed reset leaves a fenced
+ * device ISOLATED. Called by the PCI reset paths; does nothing for a device
+ * the layer does not track.
+ *
+ * Context: process; takes the device's IOMMU group mutex.
+ */
+void iommu_ats_reset_done(struct device *dev, int result)
+{
+	struct iommu_ats_dev *ad = iommu_ats_dev_get_state(dev);
+	unsigned long flags;
+	bool fenced;
+
+	if (!ad)
+		return;
+
+	raw_spin_lock_irqsave(&ad->lock, flags);
+	fenced = iommu_ats_state_is_fenced(ad->state);
+	if (result) {
+		if (fenced) {
+			ad->nr_failed_resets++;
+			WRITE_ONCE(ad->state, IOMMU_ATS_ISOLATED);
+		}
+	} else {
+		ad->reset_gen++;
+	}
+	raw_spin_unlock_irqrestore(&ad->lock, flags);
+
+	if (!fenced)
+		return;
+	if (result) {
+		dev_warn(dev, "reset failed (%d): ATS stays fenced to protect memory; another reset (echo 1 > /sys/bus/pci/devices/%s/reset) may bring the device back\n",
+			 result, dev_name(dev));
+		iommu_ats_notify(ad);
+		return;
+	}
+	iommu_ats_unfence(ad);
+}
+EXPORT_SYMBOL_GPL(iommu_ats_reset_done);
+
+/*
+ * The default backend: the device's IOMMU driver fences and drains, the
+ * IOMMU core re-attaches. The PCI recovery helper plugs in as recover.
+ */
+static int iommu_ats_driver_fence(struct device *dev)
+{
+	const struct iommu_ops *ops = dev_iommu_ops(dev);
+
+	return ops->ats_fence ? ops->ats_fence(dev) : -EOPNOTSUPP;
+}
+
+static void iommu_ats_driver_drain_pri(struct device *dev)
+{
+	const struct iommu_ops *ops = dev_iommu_ops(dev);
+
+	if (ops->ats_drain_pri)
+		ops->ats_drain_pri(dev);
+}
+
+const struct iommu_ats_backend iommu_ats_default_backend = {
+	.fence		= iommu_ats_driver_fence,
+	.drain_pri	= iommu_ats_driver_drain_pri,
+	.reattach	= iommu_group_reattach_device,
+};
