@@ -7,7 +7,7 @@
 
 make -s -C "$TOP" x86_64
 say "demo: booting q35 + intel-iommu (device-iotlb=on) with a virtio-blk ats=on disk behind a PCIe root port"
-RESULTS= "$TOP/tests/qemu/run.sh" vtd 00-iommu-active
+RESULTS= "$TOP/tests/qemu/run.sh" vtd 00-iommu-active 01-ats-recovery-abi
 log=$BUILD/qemu/vtd/console.log
 echo
 say "demo: what the guest kernel said about the IOMMU and ATS (console log)"

@@ -7,7 +7,7 @@
 PACKAGES="
 	linux-source-6.12
 	build-essential bc flex bison libelf-dev libssl-dev cpio rsync kmod
-	dwarves python3 git perl ccache
+	dwarves python3 python3-ply python3-git git perl ccache
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 	clang lld llvm
 	qemu-system-x86 qemu-system-arm qemu-system-data qemu-utils

@@ -423,6 +423,53 @@ static void ats_injection_shots(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, iommu_ats_inject_timeout(f->dev));
 }
 
+static int nr_page_responses;
+static enum iommu_page_response_code last_page_response;
+
+static void fake_page_response(struct device *dev, struct iopf_fault *evt,
+			       struct iommu_page_response *msg)
+{
+	nr_page_responses++;
+	last_page_response = msg->code;
+}
+
+static const struct iommu_ops fake_iommu_ops = {
+	.page_response = fake_page_response,
+};
+
+static struct iommu_device fake_iommu = {
+	.ops = &fake_iommu_ops,
+};
+
+/* A fenced device's page requests are answered INVALID, never served. */
+static void ats_fenced_device_page_request_refused(struct kunit *test)
+{
+	struct fake_dev *f = fake_dev_create(test, "ats-fake", &fake_backend_no_recover);
+	struct iopf_fault evt = {
+		.fault = {
+			.type = IOMMU_FAULT_PAGE_REQ,
+			.prm = {
+				.flags = IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE,
+				.grpid = 7,
+			},
+		},
+	};
+
+	if (!IS_ENABLED(CONFIG_IOMMU_IOPF))
+		kunit_skip(test, "no CONFIG_IOMMU_IOPF");
+	f->dev->iommu->iommu_dev = &fake_iommu;
+	nr_page_responses = 0;
+
+	iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT);
+	wait_recovery(f);
+	KUNIT_EXPECT_EQ(test, iommu_report_device_fault(f->dev, &evt), -EINVAL);
+	KUNIT_EXPECT_EQ(test, nr_page_responses, 1);
+	KUNIT_EXPECT_EQ(test, last_page_response, IOMMU_PAGE_RESP_INVALID);
+	/* A device without an IOPF queue: aborting is a no-op, no response. */
+	iopf_queue_abort_dev(f->dev);
+	KUNIT_EXPECT_EQ(test, nr_page_responses, 1);
+}
+
 static struct kunit_case iommu_ats_recovery_cases[] = {
 	KUNIT_CASE(ats_report_fence_recover_unfence),
 	KUNIT_CASE(ats_report_with_irqs_off),
@@ -438,6 +485,7 @@ static struct kunit_case iommu_ats_recovery_cases[] = {
 	KUNIT_CASE(ats_release_during_recovery_is_safe),
 	KUNIT_CASE(ats_release_after_report_drops_reference),
 	KUNIT_CASE(ats_injection_shots),
+	KUNIT_CASE(ats_fenced_device_page_request_refused),
 	{}
 };
 

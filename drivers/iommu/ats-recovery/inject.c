@@ -40,10 +40,13 @@ static bool fail_ats_inv_on;
 
 static int __init fail_ats_inv_setup(char *str)
 {
+	/* setup_fault_attr() returns 1 when it took the value, as __setup wants */
+	if (!setup_fault_attr(&fail_ats_inv, str))
+		return -EINVAL;
 	fail_ats_inv_on = true;
-	return setup_fault_attr(&fail_ats_inv, str);
+	return 0;
 }
-__setup("fail_ats_inv=", fail_ats_inv_setup);
+early_param("fail_ats_inv", fail_ats_inv_setup);
 
 /**
  * __iommu_ats_inject_timeout() - slow part of iommu_ats_inject_timeout()

@@ -223,12 +223,23 @@ static int iommu_ats_driver_fence(struct device *dev)
 	return ops->ats_fence ? ops->ats_fence(dev) : -EOPNOTSUPP;
 }
 
+/*
+ * The driver drains its hardware page request queue (without an ATC
+ * invalidation to the device); then every request already handed to the
+ * IOPF queue is flushed, and every one still waiting for a response is
+ * answered INVALID. New requests are refused while the device is fenced
+ * (iommu_report_device_fault()).
+ */
 static void iommu_ats_driver_drain_pri(struct device *dev)
 {
 	const struct iommu_ops *ops = dev_iommu_ops(dev);
 
 	if (ops->ats_drain_pri)
 		ops->ats_drain_pri(dev);
+	if (rcu_access_pointer(dev->iommu->fault_param)) {
+		iopf_queue_flush_dev(dev);
+		iopf_queue_abort_dev(dev);
+	}
 }
 
 const struct iommu_ats_backend iommu_ats_default_backend = {
