@@ -24,6 +24,17 @@ overlay_files() {
 	return 0
 }
 
+# result PASS|FAIL NAME [WHY]: one verdict, printed and appended to
+# $RESULTS (when set) for the tally; counts failures in $nfail.
+nfail=0
+result() {
+	local line="$1 $2${3:+: $3}"
+	echo "$line"
+	[ -z "${RESULTS:-}" ] || echo "$line" >> "$RESULTS"
+	[ "$1" = PASS ] || nfail=$((nfail + 1))
+	return 0
+}
+
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 say() { printf '==> %s\n' "$*"; }
 

@@ -12,13 +12,6 @@
 # not another python3 that may come first on PATH.
 export PATH=/usr/bin:$PATH
 
-rc=0
-result() {	# result PASS|FAIL name [why]
-	local line="$1 static/$2${3:+: $3}"
-	echo "$line"
-	[ -z "${RESULTS:-}" ] || echo "$line" >> "$RESULTS"
-	[ "$1" = PASS ] || rc=1
-}
 
 # A series patch that adds files warns that MAINTAINERS may need an update:
 # the series does that in its own patch.
@@ -28,9 +21,9 @@ for p in "$BUILD"/series/*.patch; do
 	out=$(cd "$SRC" && perl scripts/checkpatch.pl --strict --terse --show-types \
 		--ignore FILE_PATH_CHANGES "$p" 2>&1) || true
 	if [ -z "$out" ]; then
-		result PASS "checkpatch/$name"
+		result PASS "static/checkpatch/$name"
 	else
-		result FAIL "checkpatch/$name" "$(printf '%s\n' "$out" | head -n 1)"
+		result FAIL "static/checkpatch/$name" "$(printf '%s\n' "$out" | head -n 1)"
 		printf '%s\n' "$out" | head -n 20 | sed 's/^/    /'
 	fi
 done
@@ -39,10 +32,10 @@ mapfile -t csrc < <(overlay_files | grep -E '\.[ch]$')
 if [ ${#csrc[@]} -gt 0 ]; then
 	out=$(cd "$SRC" && perl scripts/kernel-doc -none -Wall "${csrc[@]}" 2>&1) || true
 	if [ -z "$out" ]; then
-		result PASS kernel-doc
+		result PASS static/kernel-doc
 	else
-		result FAIL kernel-doc "$(printf '%s\n' "$out" | head -n 1)"
+		result FAIL static/kernel-doc "$(printf '%s\n' "$out" | head -n 1)"
 		printf '%s\n' "$out" | head -n 20 | sed 's/^/    /'
 	fi
 fi
-exit $rc
+[ $nfail -eq 0 ]

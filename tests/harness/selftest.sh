@@ -8,13 +8,6 @@
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-rc=0
-result() {	# result PASS|FAIL name [why]
-	local line="$1 static/harness/$2${3:+: $3}"
-	echo "$line"
-	[ -z "${RESULTS:-}" ] || echo "$line" >> "$RESULTS"
-	[ "$1" = PASS ] || rc=1
-}
 
 # --- a glue patch that does not apply ----------------------------------------
 mkdir -p "$tmp/patches"
@@ -39,11 +32,11 @@ P
 { cat "$PATCHES/series" 2>/dev/null || true; echo 0001-broken.patch; } > "$tmp/patches/series"
 cp "$PATCHES"/*.patch "$PATCHES"/*.msg "$tmp/patches/" 2>/dev/null || true
 if PATCHES=$tmp/patches "$TOP/workspace/tree.sh" --dry-run > "$tmp/out" 2>&1; then
-	result FAIL broken-patch-stops-tree "tree.sh accepted a patch that cannot apply"
+	result FAIL static/harness/broken-patch-stops-tree "tree.sh accepted a patch that cannot apply"
 elif grep -q '0001-broken.patch' "$tmp/out" && grep -q 'drivers/iommu/iommu.c' "$tmp/out"; then
-	result PASS broken-patch-stops-tree
+	result PASS static/harness/broken-patch-stops-tree
 else
-	result FAIL broken-patch-stops-tree "message does not name the patch and file: $(tail -n 1 "$tmp/out")"
+	result FAIL static/harness/broken-patch-stops-tree "message does not name the patch and file: $(tail -n 1 "$tmp/out")"
 fi
 
 # --- the console judge --------------------------------------------------------
@@ -61,9 +54,9 @@ judge() {	# judge NAME WANT(pass|fail) QEMU_RC LOG
 		got=fail
 	fi
 	if [ "$got" = "$2" ]; then
-		result PASS "judge-$1"
+		result PASS "static/harness/judge-$1"
 	else
-		result FAIL "judge-$1" "expected $2, judged $got"
+		result FAIL "static/harness/judge-$1" "expected $2, judged $got"
 	fi
 }
 judge clean-log pass 0 "$good"
@@ -75,4 +68,4 @@ judge lockdep fail 0 "$good
 [    3.1] WARNING: possible circular locking dependency detected"
 judge timeout fail 124 "${good%# atstest: done}"
 judge no-end-marker fail 0 "${good%# atstest: done}"
-exit $rc
+[ $nfail -eq 0 ]
