@@ -25,6 +25,7 @@ struct fake_dev {
 	int nr_recovers;
 	int nr_reattaches;
 	bool fence_irqs_off;
+	bool fence_saw_muted;
 	int reset_result;	/* what the fake reset returns */
 	int reattach_ret;	/* what the fake attach returns */
 	bool recover_blocks;
@@ -44,6 +45,8 @@ static int fake_fence(struct device *dev)
 
 	f->nr_fences++;
 	f->fence_irqs_off = irqs_disabled();
+	/* Whatever the fence flushes must already skip the device. */
+	f->fence_saw_muted = iommu_ats_fenced(dev);
 	f->entry_ats = false;
 	return 0;
 }
@@ -187,6 +190,7 @@ static void ats_report_with_irqs_off(struct kunit *test)
 
 	KUNIT_EXPECT_TRUE(test, fenced);
 	KUNIT_EXPECT_TRUE(test, f->fence_irqs_off);
+	KUNIT_EXPECT_TRUE(test, f->fence_saw_muted);
 	KUNIT_EXPECT_EQ(test, f->nr_fences, 1);
 	wait_recovery(f);
 	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_FENCED);

@@ -148,19 +148,21 @@ static bool __iommu_ats_report(struct device *dev, struct iommu_ats_dev *ad,
 	}
 
 	/*
-	 * The fence runs under our lock so that a concurrent report for the
-	 * same device returns only once the hardware is fenced: every caller
-	 * may rely on the fence when this returns.
+	 * Muted first, so that nothing the fence op flushes, nor any other
+	 * CPU from now on, sends the device an ATC invalidation. The fence
+	 * runs under our lock so that a concurrent report for the same device
+	 * returns only once the hardware is fenced: every caller may rely on
+	 * the fence when this returns.
 	 */
-	start = local_clock();
-	ret = ad->backend->fence ? ad->backend->fence(dev) : -EOPNOTSUPP;
-	trace_iommu_ats_fence(dev, ret, local_clock() - start);
-
-	ad->fence_ret = ret;
 	ad->last_reason = reason;
 	ad->nr_fences++;
 	WRITE_ONCE(ad->state, IOMMU_ATS_FENCED);
 	atomic_inc(&iommu_ats_nr_fenced);
+
+	start = local_clock();
+	ret = ad->backend->fence ? ad->backend->fence(dev) : -EOPNOTSUPP;
+	trace_iommu_ats_fence(dev, ret, local_clock() - start);
+	ad->fence_ret = ret;
 	/* Pairs with the put at the end of the work, or in release. */
 	get_device(dev);
 	if (!queue_work(system_unbound_wq, &ad->work))
