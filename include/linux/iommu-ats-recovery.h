@@ -19,8 +19,10 @@
  * - Mute: every path that builds an ATC invalidation skips the device while
  *   iommu_ats_fenced() says so (it would time out again).
  * - Attach: while iommu_ats_fenced(), attaching a domain programs the entry
- *   with ATS off. The layer unfences by clearing its state and re-attaching
- *   the device's domains after a successful reset of the function.
+ *   with ATS off. The layer unfences by clearing its state and attaching
+ *   the device's domains afresh after a successful reset of the function.
+ * - Reset: every PCI reset of a function is wrapped in
+ *   pci_dev_reset_iommu_prepare() / pci_dev_reset_iommu_done(result).
  * - &iommu_ops.ats_drain_pri (optional, process context) drains the device's
  *   page requests without sending it an ATC invalidation.
  */
@@ -64,8 +66,12 @@ enum iommu_ats_reason {
 	IOMMU_ATS_TIMEOUT_INJECTED,
 };
 
-/* In the IOMMU core (iommu.c): a fresh attach of a device's domains */
-int iommu_group_reattach_device(struct device *dev);
+struct pci_bus;
+struct pci_dev;
+
+/* In the IOMMU core (iommu.c): block a device's DMA, attach its domains afresh */
+int iommu_group_block_device(struct device *dev);
+int iommu_group_restore_device(struct device *dev);
 
 #ifdef CONFIG_IOMMU_ATS_RECOVERY
 
@@ -79,8 +85,13 @@ bool __iommu_ats_fenced(struct device *dev);
 int iommu_ats_probe_device(struct device *dev);
 void iommu_ats_release_device(struct device *dev);
 bool __iommu_ats_inject_timeout(struct device *dev);
-void iommu_ats_reset_done(struct device *dev, int result);
 enum iommu_ats_state iommu_ats_state(struct device *dev);
+
+/* Around every reset of a PCI function, and of every function below a bus */
+int pci_dev_reset_iommu_prepare(struct pci_dev *pdev);
+void pci_dev_reset_iommu_done(struct pci_dev *pdev, int result);
+void pci_bus_reset_iommu_prepare(struct pci_bus *bus);
+void pci_bus_reset_iommu_done(struct pci_bus *bus, int result);
 
 /**
  * iommu_ats_fenced() - must ATC invalidations to @dev be skipped?
@@ -143,7 +154,20 @@ static inline bool iommu_ats_inject_timeout(struct device *dev)
 	return false;
 }
 
-static inline void iommu_ats_reset_done(struct device *dev, int result)
+static inline int pci_dev_reset_iommu_prepare(struct pci_dev *pdev)
+{
+	return 0;
+}
+
+static inline void pci_dev_reset_iommu_done(struct pci_dev *pdev, int result)
+{
+}
+
+static inline void pci_bus_reset_iommu_prepare(struct pci_bus *bus)
+{
+}
+
+static inline void pci_bus_reset_iommu_done(struct pci_bus *bus, int result)
 {
 }
 

@@ -23,11 +23,14 @@ struct fake_dev {
 	int nr_fences;
 	int nr_drains;
 	int nr_recovers;
-	int nr_reattaches;
+	int nr_blocks;
+	int nr_restores;
+	bool blocked;
 	bool fence_irqs_off;
 	bool fence_saw_muted;
 	int reset_result;	/* what the fake reset returns */
-	int reattach_ret;	/* what the fake attach returns */
+	int restore_ret;	/* what the fake attach returns */
+	int driver_ret;		/* what the driver answers after the reset */
 	bool recover_blocks;
 	struct completion recover_entered;
 	struct completion recover_release;
@@ -56,44 +59,69 @@ static void fake_drain_pri(struct device *dev)
 	to_fake(dev)->nr_drains++;
 }
 
-/* The driver's attach: ATS in the entry only if the device is not fenced. */
-static int fake_reattach(struct device *dev)
+/* The blocking domain: no translation at all, ATS off. */
+static int fake_block(struct device *dev)
 {
 	struct fake_dev *f = to_fake(dev);
 
-	f->nr_reattaches++;
-	if (f->reattach_ret)
-		return f->reattach_ret;
+	f->nr_blocks++;
+	f->blocked = true;
+	f->entry_ats = false;
+	return 0;
+}
+
+/* The driver's attach: ATS in the entry only if the device is not fenced. */
+static int fake_restore(struct device *dev)
+{
+	struct fake_dev *f = to_fake(dev);
+
+	f->nr_restores++;
+	if (f->restore_ret)
+		return f->restore_ret;
+	f->blocked = false;
 	f->entry_ats = !iommu_ats_fenced(dev);
 	return 0;
 }
 
-/* The PCI recovery: error_detected, reset (ends in reset_done), resume. */
+/* The PCI recovery: error_detected, a reset in prepare/done, slot_reset. */
 static int fake_recover(struct device *dev)
 {
 	struct fake_dev *f = to_fake(dev);
+	struct iommu_ats_dev *ad = iommu_ats_dev_get_state(dev);
 
 	f->nr_recovers++;
 	if (f->recover_blocks) {
 		complete(&f->recover_entered);
 		wait_for_completion(&f->recover_release);
 	}
-	iommu_ats_reset_done(dev, f->reset_result);
-	return f->reset_result;
+	iommu_ats_reset_begin(ad);
+	iommu_ats_reset_end(ad, f->reset_result);
+	return f->reset_result ?: f->driver_ret;
 }
 
 static const struct iommu_ats_backend fake_backend = {
 	.fence		= fake_fence,
 	.drain_pri	= fake_drain_pri,
 	.recover	= fake_recover,
-	.reattach	= fake_reattach,
+	.block		= fake_block,
+	.restore	= fake_restore,
 };
 
 static const struct iommu_ats_backend fake_backend_no_recover = {
 	.fence		= fake_fence,
 	.drain_pri	= fake_drain_pri,
-	.reattach	= fake_reattach,
+	.block		= fake_block,
+	.restore	= fake_restore,
 };
+
+/* A reset of the function as the PCI core does it: prepare, reset, done. */
+static void fake_reset(struct fake_dev *f, int result)
+{
+	struct iommu_ats_dev *ad = iommu_ats_dev_get_state(f->dev);
+
+	iommu_ats_reset_begin(ad);
+	iommu_ats_reset_end(ad, result);
+}
 
 static void fake_dev_release(void *data)
 {
@@ -158,7 +186,9 @@ static void ats_report_fence_recover_unfence(struct kunit *test)
 	wait_recovery(f);
 	KUNIT_EXPECT_EQ(test, f->nr_drains, 1);
 	KUNIT_EXPECT_EQ(test, f->nr_recovers, 1);
-	KUNIT_EXPECT_EQ(test, f->nr_reattaches, 1);
+	KUNIT_EXPECT_EQ(test, f->nr_blocks, 1);
+	KUNIT_EXPECT_EQ(test, f->nr_restores, 1);
+	KUNIT_EXPECT_FALSE(test, f->blocked);
 	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
 	KUNIT_EXPECT_TRUE(test, f->entry_ats);
 	KUNIT_EXPECT_FALSE(test, iommu_ats_fenced(f->dev));
@@ -249,15 +279,15 @@ static void ats_attach_while_fenced_keeps_ats_off(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_FENCED);
 
 	/* Some other attach, e.g. a domain replacement: no unfence. */
-	KUNIT_EXPECT_EQ(test, fake_reattach(f->dev), 0);
+	KUNIT_EXPECT_EQ(test, fake_restore(f->dev), 0);
 	KUNIT_EXPECT_FALSE(test, f->entry_ats);
 	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_FENCED);
 
 	/* A good reset, then the layer's own fresh attach: ATS back on. */
-	iommu_ats_reset_done(f->dev, 0);
+	fake_reset(f, 0);
 	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
 	KUNIT_EXPECT_TRUE(test, f->entry_ats);
-	KUNIT_EXPECT_EQ(test, f->nr_reattaches, 2);
+	KUNIT_EXPECT_EQ(test, f->nr_restores, 2);
 }
 
 /* A failed reset isolates; a later good one unfences. */
@@ -271,43 +301,126 @@ static void ats_failed_reset_isolates_then_good_reset_unfences(struct kunit *tes
 	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_ISOLATED);
 	KUNIT_EXPECT_TRUE(test, iommu_ats_fenced(f->dev));
 	KUNIT_EXPECT_FALSE(test, f->entry_ats);
-	KUNIT_EXPECT_EQ(test, f->nr_reattaches, 0);
+	KUNIT_EXPECT_TRUE(test, f->blocked);
+	KUNIT_EXPECT_EQ(test, f->nr_restores, 0);
 	KUNIT_EXPECT_EQ(test, ats(f)->nr_failed_resets, 1UL);
 
 	/* Another failure changes nothing; no retry storm. */
-	iommu_ats_reset_done(f->dev, -EIO);
+	fake_reset(f, -EIO);
 	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_ISOLATED);
 	KUNIT_EXPECT_EQ(test, f->nr_recovers, 1);
+	KUNIT_EXPECT_EQ(test, f->nr_restores, 0);
 
 	/* Reports while isolated collapse too. */
 	KUNIT_EXPECT_FALSE(test, iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT));
 	KUNIT_EXPECT_EQ(test, f->nr_fences, 1);
 
-	iommu_ats_reset_done(f->dev, 0);
+	fake_reset(f, 0);
 	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
 	KUNIT_EXPECT_TRUE(test, f->entry_ats);
+	KUNIT_EXPECT_FALSE(test, f->blocked);
 	KUNIT_EXPECT_EQ(test, ats(f)->nr_recoveries, 1UL);
 }
 
-/* A reset of a device that is not fenced changes no ATS state. */
-static void ats_reset_of_healthy_device_is_noop(struct kunit *test)
+/*
+ * Resets of a healthy device: a good one blocks and restores it; one that
+ * did nothing (-ENOTTY) gives the domains back; a failed one leaves it
+ * blocked and isolated, since its ATC may hold anything.
+ */
+static void ats_resets_of_healthy_device(struct kunit *test)
 {
 	struct fake_dev *f = fake_dev_create(test, "ats-fake", &fake_backend);
 
-	iommu_ats_reset_done(f->dev, 0);
-	iommu_ats_reset_done(f->dev, -EIO);
+	fake_reset(f, 0);
 	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
-	KUNIT_EXPECT_EQ(test, f->nr_reattaches, 0);
+	KUNIT_EXPECT_EQ(test, f->nr_blocks, 1);
+	KUNIT_EXPECT_EQ(test, f->nr_restores, 1);
+	KUNIT_EXPECT_TRUE(test, f->entry_ats);
 	KUNIT_EXPECT_EQ(test, ats(f)->reset_gen, 1UL);
-	KUNIT_EXPECT_EQ(test, ats(f)->nr_failed_resets, 0UL);
+
+	fake_reset(f, -ENOTTY);
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
+	KUNIT_EXPECT_EQ(test, f->nr_restores, 2);
+	KUNIT_EXPECT_TRUE(test, f->entry_ats);
+	KUNIT_EXPECT_EQ(test, ats(f)->reset_gen, 1UL);
+
+	fake_reset(f, -EIO);
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_ISOLATED);
+	KUNIT_EXPECT_TRUE(test, f->blocked);
+	KUNIT_EXPECT_FALSE(test, f->entry_ats);
+	KUNIT_EXPECT_EQ(test, ats(f)->nr_failed_resets, 1UL);
+	KUNIT_EXPECT_TRUE(test, iommu_ats_fenced(f->dev));
+}
+
+/* Resets nest: only the outermost blocks and decides, with any failure. */
+static void ats_nested_resets(struct kunit *test)
+{
+	struct fake_dev *f = fake_dev_create(test, "ats-fake", &fake_backend);
+	struct iommu_ats_dev *ad = ats(f);
+
+	iommu_ats_reset_begin(ad);
+	iommu_ats_reset_begin(ad);
+	KUNIT_EXPECT_EQ(test, f->nr_blocks, 1);
+	iommu_ats_reset_end(ad, 0);
+	KUNIT_EXPECT_TRUE(test, f->blocked);
+	KUNIT_EXPECT_EQ(test, f->nr_restores, 0);
+	iommu_ats_reset_end(ad, 0);
+	KUNIT_EXPECT_FALSE(test, f->blocked);
+	KUNIT_EXPECT_EQ(test, f->nr_restores, 1);
+	KUNIT_EXPECT_EQ(test, ad->reset_depth, 0U);
+
+	/* An inner failure is not hidden by an outer success. */
+	iommu_ats_reset_begin(ad);
+	iommu_ats_reset_begin(ad);
+	iommu_ats_reset_end(ad, -ETIMEDOUT);
+	iommu_ats_reset_end(ad, 0);
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_ISOLATED);
+	KUNIT_EXPECT_TRUE(test, f->blocked);
+	KUNIT_EXPECT_EQ(test, f->nr_restores, 1);
+
+	/* The next good reset, nested or not, unfences. */
+	iommu_ats_reset_begin(ad);
+	iommu_ats_reset_begin(ad);
+	iommu_ats_reset_end(ad, -ENOTTY);
+	iommu_ats_reset_end(ad, 0);
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
+	KUNIT_EXPECT_TRUE(test, f->entry_ats);
+}
+
+/* A reset failed on purpose (debugfs fail_reset) counts as failed. */
+static void ats_injected_reset_failure(struct kunit *test)
+{
+	struct fake_dev *f = fake_dev_create(test, "ats-fake", &fake_backend);
+
+	KUNIT_EXPECT_EQ(test, iommu_ats_arm_reset_failure(dev_name(f->dev), 1), 0);
+	KUNIT_EXPECT_EQ(test, iommu_ats_arm_reset_failure("no-such-device", 1), -ENODEV);
+	iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT);
+	wait_recovery(f);
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_ISOLATED);
+	KUNIT_EXPECT_EQ(test, ats(f)->nr_failed_resets, 1UL);
+	fake_reset(f, 0);
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
+}
+
+/* A driver that cannot restart after a good reset: isolated all the same. */
+static void ats_driver_disconnect_after_reset_isolates(struct kunit *test)
+{
+	struct fake_dev *f = fake_dev_create(test, "ats-fake", &fake_backend);
+
+	f->driver_ret = -EIO;
+	iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT);
+	wait_recovery(f);
+	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_ISOLATED);
+	KUNIT_EXPECT_TRUE(test, iommu_ats_fenced(f->dev));
+	KUNIT_EXPECT_FALSE(test, f->entry_ats);
 }
 
 /* If the fresh attach fails, the device is fenced again and isolated. */
-static void ats_failed_reattach_refences(struct kunit *test)
+static void ats_failed_restore_refences(struct kunit *test)
 {
 	struct fake_dev *f = fake_dev_create(test, "ats-fake", &fake_backend);
 
-	f->reattach_ret = -ENOMEM;
+	f->restore_ret = -ENOMEM;
 	iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT);
 	wait_recovery(f);
 	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_ISOLATED);
@@ -481,8 +594,11 @@ static struct kunit_case iommu_ats_recovery_cases[] = {
 	KUNIT_CASE(ats_devices_recover_independently),
 	KUNIT_CASE(ats_attach_while_fenced_keeps_ats_off),
 	KUNIT_CASE(ats_failed_reset_isolates_then_good_reset_unfences),
-	KUNIT_CASE(ats_reset_of_healthy_device_is_noop),
-	KUNIT_CASE(ats_failed_reattach_refences),
+	KUNIT_CASE(ats_resets_of_healthy_device),
+	KUNIT_CASE(ats_nested_resets),
+	KUNIT_CASE(ats_injected_reset_failure),
+	KUNIT_CASE(ats_driver_disconnect_after_reset_isolates),
+	KUNIT_CASE(ats_failed_restore_refences),
 	KUNIT_CASE(ats_manual_policy_holds_fenced),
 	KUNIT_CASE(ats_no_recovery_path_stays_fenced),
 	KUNIT_CASE(ats_off_switch_makes_report_a_noop),

@@ -236,6 +236,8 @@ iommu_ats_add_device(struct device *dev, const struct iommu_ats_backend *backend
 	ad->policy = IOMMU_ATS_POLICY_AUTO;
 	atomic_long_set(&ad->nr_reports, 0);
 	atomic_set(&ad->inject_shots, 0);
+	atomic_set(&ad->fail_resets, 0);
+	mutex_init(&ad->reset_lock);
 	INIT_WORK(&ad->work, iommu_ats_recover_work);
 
 	mutex_lock(&iommu_ats_devices_lock);

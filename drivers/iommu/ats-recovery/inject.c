@@ -20,6 +20,16 @@
  * -ENODEV, one without ATS recovery state (no ATS) or garbage is -EINVAL;
  * a rejected write changes nothing. Until armed, the driver-side check is a
  * NOP branch (iommu_ats_inject_key).
+ *
+ * Two more files drive the layer itself, for testing the recovery and the
+ * PCI reset paths on their own:
+ *
+ *   echo 0000:01:00.0 > report        report a timeout for the device now,
+ *                                     as a driver would (the driver's fence
+ *                                     op runs, the recovery follows)
+ *   echo "0000:01:00.0 1" > fail_reset
+ *                                     the next reset of the device counts
+ *                                     as failed, whatever its result
  */
 #define pr_fmt(fmt) "iommu-ats: " fmt
 
@@ -72,19 +82,23 @@ bool __iommu_ats_inject_timeout(struct device *dev)
 EXPORT_SYMBOL_GPL(__iommu_ats_inject_timeout);
 
 /* Arms @shots simulated timeouts for the device named @name. */
+/* A PCI function without ATS is not the same error as a typo. */
+static int iommu_ats_lookup_error(const char *name)
+{
+	struct device *dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
+
+	if (!dev)
+		return -ENODEV;
+	put_device(dev);
+	return -EINVAL;
+}
+
 int iommu_ats_arm_injection(const char *name, unsigned int shots)
 {
 	struct iommu_ats_dev *ad = iommu_ats_find_by_name(name);
-	struct device *dev;
 
-	if (!ad) {
-		/* A PCI function without ATS is not the same error as a typo. */
-		dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
-		if (!dev)
-			return -ENODEV;
-		put_device(dev);
-		return -EINVAL;
-	}
+	if (!ad)
+		return iommu_ats_lookup_error(name);
 	atomic_set(&ad->inject_shots, shots);
 	if (shots)
 		static_branch_enable(&iommu_ats_inject_key);
@@ -95,38 +109,119 @@ int iommu_ats_arm_injection(const char *name, unsigned int shots)
 }
 EXPORT_SYMBOL_IF_KUNIT(iommu_ats_arm_injection);
 
+/* Arms @resets failed resets for the device named @name. */
+int iommu_ats_arm_reset_failure(const char *name, unsigned int resets)
+{
+	struct iommu_ats_dev *ad = iommu_ats_find_by_name(name);
+
+	if (!ad)
+		return iommu_ats_lookup_error(name);
+	atomic_set(&ad->fail_resets, resets);
+	dev_info(ad->dev, "ATS recovery: the next %u reset(s) will count as failed\n",
+		 resets);
+	put_device(ad->dev);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(iommu_ats_arm_reset_failure);
+
+/* Reports a timeout for the device named @name, as its driver would. */
+int iommu_ats_report_by_name(const char *name)
+{
+	struct iommu_ats_dev *ad = iommu_ats_find_by_name(name);
+
+	if (!ad)
+		return iommu_ats_lookup_error(name);
+	dev_info(ad->dev, "ATS recovery: reporting a simulated ATC invalidation timeout (debugfs)\n");
+	iommu_ats_report_timeout(ad->dev, IOMMU_ATS_TIMEOUT_INJECTED);
+	put_device(ad->dev);
+	return 0;
+}
+
+/*
+ * Parses "NAME [COUNT]" from userspace; COUNT defaults to 1. Returns the
+ * name inside @buf.
+ */
+static char *iommu_ats_parse(const char __user *ubuf, size_t count,
+			     char *buf, size_t size, unsigned int *num)
+{
+	char *p, *name, *arg;
+
+	if (count >= size)
+		return ERR_PTR(-EINVAL);
+	if (copy_from_user(buf, ubuf, count))
+		return ERR_PTR(-EFAULT);
+	buf[count] = '\0';
+	p = strim(buf);
+	name = strsep(&p, " \t");
+	if (!name || !*name)
+		return ERR_PTR(-EINVAL);
+	*num = 1;
+	arg = p ? strim(p) : NULL;
+	if (arg && *arg && kstrtouint(arg, 0, num))
+		return ERR_PTR(-EINVAL);
+	return name;
+}
+
 static ssize_t inject_write(struct file *file, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
-	char buf[64], *p, *name, *num;
-	unsigned int shots = 1;
+	unsigned int shots;
+	char buf[64], *name;
 	int ret;
 
-	if (count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
-	p = strim(buf);
-
-	if (!strcmp(p, "fail_ats_inv")) {
+	name = iommu_ats_parse(ubuf, count, buf, sizeof(buf), &shots);
+	if (IS_ERR(name))
+		return PTR_ERR(name);
+	if (!strcmp(name, "fail_ats_inv")) {
 		WRITE_ONCE(fail_ats_inv_on, true);
 		static_branch_enable(&iommu_ats_inject_key);
 		return count;
 	}
-
-	name = strsep(&p, " \t");
-	if (!name || !*name)
-		return -EINVAL;
-	num = p ? strim(p) : NULL;
-	if (num && *num) {
-		ret = kstrtouint(num, 0, &shots);
-		if (ret)
-			return -EINVAL;
-	}
 	ret = iommu_ats_arm_injection(name, shots);
 	return ret ? ret : count;
 }
+
+static ssize_t fail_reset_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	unsigned int resets;
+	char buf[64], *name;
+	int ret;
+
+	name = iommu_ats_parse(ubuf, count, buf, sizeof(buf), &resets);
+	if (IS_ERR(name))
+		return PTR_ERR(name);
+	ret = iommu_ats_arm_reset_failure(name, resets);
+	return ret ? ret : count;
+}
+
+static ssize_t report_write(struct file *file, const char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	unsigned int unused;
+	char buf[64], *name;
+	int ret;
+
+	name = iommu_ats_parse(ubuf, count, buf, sizeof(buf), &unused);
+	if (IS_ERR(name))
+		return PTR_ERR(name);
+	ret = iommu_ats_report_by_name(name);
+	return ret ? ret : count;
+}
+
+static const struct file_operations fail_reset_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= fail_reset_write,
+	.llseek	= noop_llseek,
+};
+
+static const struct file_operations report_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= report_write,
+	.llseek	= noop_llseek,
+};
 
 static int inject_show(struct seq_file *m, void *v)
 {
@@ -163,6 +258,8 @@ static int __init iommu_ats_inject_init(void)
 					 debugfs_create_dir("iommu", NULL));
 	}
 	debugfs_create_file("inject", 0600, dir, NULL, &inject_fops);
+	debugfs_create_file("report", 0200, dir, NULL, &report_fops);
+	debugfs_create_file("fail_reset", 0200, dir, NULL, &fail_reset_fops);
 	fault_create_debugfs_attr("fail_ats_inv", dir, &fail_ats_inv);
 	if (fail_ats_inv_on)
 		static_branch_enable(&iommu_ats_inject_key);

@@ -26,12 +26,14 @@ struct iommu_ats_backend {
 	void (*drain_pri)(struct device *dev);
 	/*
 	 * Optional: reset the function through its driver. Process context.
-	 * A successful reset ends in iommu_ats_reset_done(dev, 0), which
-	 * unfences; anything else leaves the device ISOLATED.
+	 * A successful reset ends in pci_dev_reset_iommu_done(pdev, 0),
+	 * which unfences; anything else leaves the device ISOLATED.
 	 */
 	int (*recover)(struct device *dev);
-	/* Re-attach the device's domains for real (a fresh attach) */
-	int (*reattach)(struct device *dev);
+	/* Move the device alone to its group's blocking domain (a reset) */
+	int (*block)(struct device *dev);
+	/* Attach the group's domains to the device afresh (after a reset) */
+	int (*restore)(struct device *dev);
 };
 
 enum iommu_ats_policy {
@@ -57,6 +59,11 @@ enum iommu_ats_policy {
  * @reset_gen: successful resets of the function, a generation count
  * @nr_reports: every report, including those that collapsed into a fence
  * @inject_shots: simulated timeouts still armed through debugfs
+ * @fail_resets: resets still to be failed on purpose (debugfs fail_reset)
+ * @reset_lock: serialises reset prepare/done
+ * @reset_depth: resets of the function in progress (they nest)
+ * @reset_blocked: the outermost reset prepare blocked the device
+ * @reset_failed: the first failure of a nested reset in progress
  * @work: the recovery work; embedded, so reports never allocate and
  *	repeated reports collapse into one queued work
  * @rcu: frees the state after the readers in atomic context are done
@@ -77,6 +84,11 @@ struct iommu_ats_dev {
 	unsigned long reset_gen;
 	atomic_long_t nr_reports;
 	atomic_t inject_shots;
+	atomic_t fail_resets;
+	struct mutex reset_lock;
+	unsigned int reset_depth;
+	bool reset_blocked;
+	int reset_failed;
 	struct work_struct work;
 	struct rcu_head rcu;
 };
@@ -101,6 +113,11 @@ struct iommu_ats_dev *iommu_ats_find_by_name(const char *name);
 /* recovery.c */
 void iommu_ats_recover_work(struct work_struct *work);
 void iommu_ats_notify(struct iommu_ats_dev *ad);
+void iommu_ats_reset_finish(struct iommu_ats_dev *ad, int result, bool blocked);
+
+/* reset.c */
+int iommu_ats_reset_begin(struct iommu_ats_dev *ad);
+void iommu_ats_reset_end(struct iommu_ats_dev *ad, int result);
 
 /* sysfs.c */
 int iommu_ats_sysfs_add(struct iommu_ats_dev *ad);
@@ -111,5 +128,7 @@ void iommu_ats_show_armed(struct seq_file *m);
 
 /* inject.c */
 int iommu_ats_arm_injection(const char *name, unsigned int shots);
+int iommu_ats_arm_reset_failure(const char *name, unsigned int resets);
+int iommu_ats_report_by_name(const char *name);
 
 #endif /* __IOMMU_ATS_RECOVERY_INTERNAL_H */

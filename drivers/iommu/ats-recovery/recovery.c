@@ -6,9 +6,9 @@
  * The IOMMU driver never resets a device by itself: the recovery work
  * drains the device's page requests and hands it to its own driver through
  * the PCI error-recovery callbacks (the backend's recover op). The reset at
- * the heart of that flow ends in iommu_ats_reset_done(); a good reset
- * unfences by re-attaching the device's domains for real, anything else
- * leaves the device ISOLATED.
+ * the heart of that flow ends in iommu_ats_reset_finish() (through
+ * pci_dev_reset_iommu_done()); a good reset unfences by attaching the
+ * device's domains afresh, anything else leaves the device ISOLATED.
  */
 #define pr_fmt(fmt) "iommu-ats: " fmt
 
@@ -64,6 +64,23 @@ static void iommu_ats_refence(struct iommu_ats_dev *ad)
 	raw_spin_unlock_irqrestore(&ad->lock, flags);
 }
 
+/* Fences a device that is not fenced and makes it ISOLATED. */
+static bool iommu_ats_isolate(struct iommu_ats_dev *ad)
+{
+	unsigned long flags;
+	bool done = false;
+
+	raw_spin_lock_irqsave(&ad->lock, flags);
+	if (!ad->dying && !iommu_ats_state_is_fenced(ad->state)) {
+		WRITE_ONCE(ad->state, IOMMU_ATS_ISOLATED);
+		atomic_inc(&iommu_ats_nr_fenced);
+		ad->fence_ret = ad->backend->fence ? ad->backend->fence(ad->dev) : -EOPNOTSUPP;
+		done = true;
+	}
+	raw_spin_unlock_irqrestore(&ad->lock, flags);
+	return done;
+}
+
 void iommu_ats_recover_work(struct work_struct *work)
 {
 	struct iommu_ats_dev *ad = container_of(work, struct iommu_ats_dev, work);
@@ -105,11 +122,14 @@ void iommu_ats_recover_work(struct work_struct *work)
 	trace_iommu_ats_recovery(dev, "recover", ret);
 
 	/*
-	 * A successful reset unfenced the device (iommu_ats_reset_done()).
+	 * A successful reset unfenced the device (iommu_ats_reset_finish()).
 	 * Still RECOVERING means no good reset happened: the driver refused,
-	 * the device is gone, or the reset failed.
+	 * the device is gone, or the reset failed. A driver that could not
+	 * restart after a good reset leaves a device nobody drives: isolate
+	 * it too.
 	 */
-	if (iommu_ats_transition(ad, IOMMU_ATS_RECOVERING, IOMMU_ATS_ISOLATED)) {
+	if (iommu_ats_transition(ad, IOMMU_ATS_RECOVERING, IOMMU_ATS_ISOLATED) ||
+	    (ret && iommu_ats_isolate(ad))) {
 		dev_err(dev, "ATS recovery failed (%d): the device stays isolated; a successful reset (echo 1 > /sys/bus/pci/devices/%s/reset) brings it back\n",
 			ret, dev_name(dev));
 		iommu_ats_notify(ad);
@@ -119,12 +139,13 @@ out:
 }
 
 /*
- * Unfences @ad after a successful reset: clears the state, then re-attaches
- * the device's domains, so that the driver's attach programs the entry with
- * ATS on again. A report that races with the re-attach fenced the device
- * while its entry was being rewritten: fence again.
+ * Unfences @ad after a successful reset: clears the state, then attaches
+ * the device's domains afresh (through the blocking domain unless the reset
+ * already left it there), so that the driver's attach programs the entry
+ * with ATS on again. A report that races with the re-attach fenced the
+ * device while its entry was being rewritten: fence again.
  */
-static void iommu_ats_unfence(struct iommu_ats_dev *ad)
+static void iommu_ats_unfence(struct iommu_ats_dev *ad, bool blocked)
 {
 	struct device *dev = ad->dev;
 	unsigned long flags, fences;
@@ -140,7 +161,9 @@ static void iommu_ats_unfence(struct iommu_ats_dev *ad)
 	fences = ad->nr_fences;
 	raw_spin_unlock_irqrestore(&ad->lock, flags);
 
-	ret = ad->backend->reattach ? ad->backend->reattach(dev) : -EOPNOTSUPP;
+	ret = blocked ? 0 : ad->backend->block(dev);
+	if (!ret)
+		ret = ad->backend->restore(dev);
 	trace_iommu_ats_unfence(dev, ret);
 	if (ret) {
 		raw_spin_lock_irqsave(&ad->lock, flags);
@@ -166,51 +189,59 @@ static void iommu_ats_unfence(struct iommu_ats_dev *ad)
 	iommu_ats_notify(ad);
 }
 
-/**
- * iommu_ats_reset_done() - a reset of the function has finished
- * @dev: the function that was reset
- * @result: the reset's result, 0 for success
+/*
+ * The end of a reset of the function. @blocked: the reset moved the device
+ * to its group's blocking domain (pci_dev_reset_iommu_prepare()).
  *
- * The only way out of FENCED, RECOVERING and ISOLATED: a successful reset
- * clears the device's ATC, so the layer unfences it by re-attaching its
- * domains (a fresh attach, ATS on again). A failed reset leaves a fenced
- * device ISOLATED. Called by the PCI reset paths; does nothing for a device
- * the layer does not track.
- *
- * Context: process; takes the device's IOMMU group mutex.
+ * - 0, a good reset: the device's ATC is empty. A fenced device is
+ *   unfenced; any other gets its domains back.
+ * - -ENOTTY, no reset happened: a device blocked for it gets its domains
+ *   back, a fenced one stays as it was.
+ * - any other error, a failed reset: nothing unfences. The device stays
+ *   blocked and becomes ISOLATED, fenced or not before: its ATC may hold
+ *   anything. Only a later good reset brings it back.
  */
-void iommu_ats_reset_done(struct device *dev, int result)
+void iommu_ats_reset_finish(struct iommu_ats_dev *ad, int result, bool blocked)
 {
-	struct iommu_ats_dev *ad = iommu_ats_dev_get_state(dev);
+	struct device *dev = ad->dev;
+	bool fenced, isolated_now = false;
 	unsigned long flags;
-	bool fenced;
-
-	if (!ad)
-		return;
+	int ret;
 
 	raw_spin_lock_irqsave(&ad->lock, flags);
 	fenced = iommu_ats_state_is_fenced(ad->state);
-	if (result) {
-		if (fenced) {
-			ad->nr_failed_resets++;
-			WRITE_ONCE(ad->state, IOMMU_ATS_ISOLATED);
-		}
-	} else {
+	if (!result) {
 		ad->reset_gen++;
+	} else if (result != -ENOTTY && !ad->dying) {
+		ad->nr_failed_resets++;
+		if (!fenced) {
+			atomic_inc(&iommu_ats_nr_fenced);
+			isolated_now = true;
+		}
+		WRITE_ONCE(ad->state, IOMMU_ATS_ISOLATED);
 	}
 	raw_spin_unlock_irqrestore(&ad->lock, flags);
 
-	if (!fenced)
-		return;
-	if (result) {
-		dev_warn(dev, "reset failed (%d): ATS stays fenced to protect memory; another reset (echo 1 > /sys/bus/pci/devices/%s/reset) may bring the device back\n",
+	if (result && result != -ENOTTY) {
+		/* Not blocked by the reset: block translated requests now. */
+		if (isolated_now && !blocked)
+			iommu_ats_refence(ad);
+		dev_warn(dev, "reset failed (%d): ATS stays fenced to protect memory; a successful reset (echo 1 > /sys/bus/pci/devices/%s/reset) brings the device back\n",
 			 result, dev_name(dev));
 		iommu_ats_notify(ad);
 		return;
 	}
-	iommu_ats_unfence(ad);
+	if (!result && fenced) {
+		iommu_ats_unfence(ad, blocked);
+		return;
+	}
+	if (blocked) {
+		ret = ad->backend->restore(dev);
+		if (ret)
+			dev_err(dev, "could not attach the domain again after a reset (%d)\n",
+				ret);
+	}
 }
-EXPORT_SYMBOL_GPL(iommu_ats_reset_done);
 
 /*
  * The default backend: the device's IOMMU driver fences and drains, the
@@ -242,8 +273,15 @@ static void iommu_ats_driver_drain_pri(struct device *dev)
 	}
 }
 
+static int iommu_ats_pci_recover(struct device *dev)
+{
+	return pci_recover_function(to_pci_dev(dev));
+}
+
 const struct iommu_ats_backend iommu_ats_default_backend = {
 	.fence		= iommu_ats_driver_fence,
 	.drain_pri	= iommu_ats_driver_drain_pri,
-	.reattach	= iommu_group_reattach_device,
+	.recover	= iommu_ats_pci_recover,
+	.block		= iommu_group_block_device,
+	.restore	= iommu_group_restore_device,
 };
