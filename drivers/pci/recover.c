@@ -63,7 +63,8 @@ static int pci_recover_unaware(struct pci_dev *pdev)
  * of the function by its best method, slot_reset(), resume(), with the
  * uevents AER sends. A driver without error handlers is unbound, the
  * function reset and the driver bound again. DISCONNECT, or a reset that
- * fails, ends the flow: the function is left in permanent failure.
+ * fails, ends the flow with a DISCONNECT uevent; the IOMMU keeps the
+ * function fenced, and config space stays reachable for a later reset.
  *
  * Context: process; takes the device lock.
  * Return: 0 if the function was reset and its driver resumed it.
@@ -111,7 +112,11 @@ int pci_recover_function(struct pci_dev *pdev)
 	return 0;
 
 failed:
-	pci_dev_set_io_state(pdev, pci_channel_io_perm_failure);
+	/*
+	 * Not pci_channel_io_perm_failure: config space must stay reachable
+	 * for the reset that may bring the function back later.
+	 */
+	pci_dev_set_io_state(pdev, pci_channel_io_normal);
 	pci_uevent_ers(pdev, PCI_ERS_RESULT_DISCONNECT);
 	device_unlock(&pdev->dev);
 	return ret;

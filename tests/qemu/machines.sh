@@ -30,6 +30,12 @@ machine_vtd() {
 	QEMU+=(-machine q35,kernel-irqchip=split
 	       -device intel-iommu,intremap=on,device-iotlb=on,caching-mode=on)
 	blk_behind_root_port ",iommu_platform=on"
+	# A second ATS function, for the test driver with error handlers.
+	# Its root port says 5 GT/s: above that Linux waits for Data Link
+	# Layer Link Active after a secondary bus reset, which QEMU 7.2's root
+	# port never sets again, so the bus reset would fail.
+	QEMU+=(-device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2,x-speed=5
+	       -device virtio-rng-pci,bus=rp2,ats=on,iommu_platform=on,disable-legacy=on)
 	CMDLINE="console=ttyS0 intel_iommu=on iommu.strict=1 atstest.ats_dev=0x1af4:0x1042 atstest.expect_ats=enabled"
 }
 

@@ -22,6 +22,9 @@
 
 /*
  * Starts a reset of @ad's function; the outermost one blocks the device.
+ * An error means the reset must not be done: the device could not be
+ * blocked, or a failure was injected (debugfs fail_reset). The caller ends
+ * it with that error all the same, which leaves the device ISOLATED.
  * Context: process.
  */
 int iommu_ats_reset_begin(struct iommu_ats_dev *ad)
@@ -36,6 +39,11 @@ int iommu_ats_reset_begin(struct iommu_ats_dev *ad)
 		if (ret)
 			dev_warn(ad->dev, "could not block the device's DMA for a reset (%d)\n",
 				 ret);
+		else if (atomic_dec_if_positive(&ad->fail_resets) >= 0)
+			ret = -EIO;
+		if (ret == -EIO)
+			dev_info(ad->dev, "ATS recovery: failing this reset on purpose (debugfs fail_reset)\n");
+		ad->reset_failed = ret;
 	}
 	mutex_unlock(&ad->reset_lock);
 	trace_iommu_ats_recovery(ad->dev, "reset_prepare", ret);
@@ -46,8 +54,7 @@ EXPORT_SYMBOL_IF_KUNIT(iommu_ats_reset_begin);
 /*
  * Ends a reset of @ad's function. Nested resets only count: the outermost
  * one decides, with the first failure any of them saw, so that nothing
- * unfences after a failed reset. Failures injected through debugfs
- * (fail_reset) are applied here.
+ * unfences after a failed reset.
  * Context: process.
  */
 void iommu_ats_reset_end(struct iommu_ats_dev *ad, int result)
@@ -56,10 +63,6 @@ void iommu_ats_reset_end(struct iommu_ats_dev *ad, int result)
 	if (WARN_ON_ONCE(!ad->reset_depth)) {
 		mutex_unlock(&ad->reset_lock);
 		return;
-	}
-	if (result != -ENOTTY && atomic_dec_if_positive(&ad->fail_resets) >= 0) {
-		dev_info(ad->dev, "ATS recovery: failing this reset on purpose (debugfs fail_reset)\n");
-		result = -EIO;
 	}
 	if (result && result != -ENOTTY && !ad->reset_failed)
 		ad->reset_failed = result;
@@ -81,10 +84,12 @@ EXPORT_SYMBOL_IF_KUNIT(iommu_ats_reset_end);
  * Moves @pdev to its IOMMU group's blocking domain, which turns ATS off
  * and stops its ATC invalidations, keeping the group's domains for
  * pci_dev_reset_iommu_done(). Nests: only the outermost call blocks. Does
- * nothing for a function that cannot use ATS.
+ * nothing for a function that cannot use ATS. On an error the caller must
+ * not reset the function, and still calls pci_dev_reset_iommu_done() with
+ * the error.
  *
  * Context: process; takes the IOMMU group mutex.
- * Return: 0, or the IOMMU driver's error from the blocking attach.
+ * Return: 0, or why the function must not be reset now.
  */
 int pci_dev_reset_iommu_prepare(struct pci_dev *pdev)
 {

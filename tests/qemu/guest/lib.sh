@@ -50,3 +50,50 @@ pci_devices_with() {
 
 # virtio_blk_bdf: BDF of the first virtio-blk (modern, 1af4:1042) function.
 virtio_blk_bdf() { pci_devices_with 0x1af4:0x1042 | head -n 1; }
+
+ATS_DEBUGFS=/sys/kernel/debug/iommu/ats_recovery
+
+# ats_attr BDF NAME: an ats_recovery/ attribute of the function
+ats_attr() { cat "/sys/bus/pci/devices/$1/ats_recovery/$2"; }
+
+# wait_state BDF STATE [SECONDS]: waits until the function's ATS state is
+# STATE; fails the scenario with the state it saw otherwise.
+wait_state() {
+	local i=0 max=$((${3:-30} * 10)) s
+	while [ $i -lt $max ]; do
+		s=$(ats_attr "$1" state)
+		[ "$s" = "$2" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	fail "$1: ATS state stayed '$s', expected '$2' within ${3:-30} s"
+}
+
+# report BDF: a simulated ATC invalidation timeout reported for BDF
+report() { echo "$1" > $ATS_DEBUGFS/report; }
+
+# driver_of BDF: the bound driver's name, or "-"
+driver_of() {
+	if [ -e "/sys/bus/pci/devices/$1/driver" ]; then
+		basename "$(readlink "/sys/bus/pci/devices/$1/driver")"
+	else
+		echo -
+	fi
+}
+
+# bind_errtest BDF: binds the ats_errtest test driver to BDF
+bind_errtest() {
+	[ -d /sys/bus/pci/drivers/ats_errtest ] || insmod /lib/modules/ats_errtest.ko ||
+		fail "insmod ats_errtest"
+	echo ats_errtest > "/sys/bus/pci/devices/$1/driver_override"
+	[ "$(driver_of "$1")" = - ] || echo "$1" > "/sys/bus/pci/devices/$1/driver/unbind"
+	echo "$1" > /sys/bus/pci/drivers_probe
+	[ "$(driver_of "$1")" = ats_errtest ] || fail "ats_errtest did not bind to $1"
+	echo clear > /sys/kernel/debug/ats_errtest/events
+}
+
+# errtest_events: the callbacks ats_errtest saw, one line, in order
+errtest_events() { cut -d' ' -f2 /sys/kernel/debug/ats_errtest/events | tr '\n' ' ' | sed 's/ $//'; }
+
+# dmesg_has TEXT: the kernel log has TEXT
+dmesg_has() { dmesg | grep -qF -- "$1"; }
