@@ -85,7 +85,7 @@ struct iommu_ats_dev {
 	atomic_long_t nr_reports;
 	atomic_t inject_shots;
 	atomic_t fail_resets;
-	struct mutex reset_lock;
+	struct mutex reset_lock;	/* serialises reset prepare/done */
 	unsigned int reset_depth;
 	bool reset_blocked;
 	int reset_failed;
