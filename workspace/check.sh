@@ -29,7 +29,7 @@ static() {	# static NAME COMMAND...: a static check, one result line
 	if "$@" > "$log" 2>&1; then
 		echo "PASS static/$name" | tee -a "$RESULTS"
 	else
-		echo "FAIL static/$name: $(grep -m1 -E 'error|FAIL' "$log" || tail -n 1 "$log")" |
+		echo "FAIL static/$name: $(grep -E '^error:|FAIL' "$log" | tail -n 1 || tail -n 1 "$log")" |
 			tee -a "$RESULTS"
 		sed 's/^/    /' "$log" | tail -n 20
 	fi
