@@ -117,6 +117,32 @@ static inline bool iommu_ats_fenced(struct device *dev)
 }
 
 /**
+ * iommu_ats_some_fenced() - is any device fenced?
+ *
+ * For paths that have no device at hand, e.g. a queue of invalidation
+ * descriptors: they look for fenced devices only while this is true.
+ *
+ * Context: any.
+ * Return: true while at least one device is fenced.
+ */
+static inline bool iommu_ats_some_fenced(void)
+{
+	return static_branch_unlikely(&iommu_ats_active) &&
+	       atomic_read(&iommu_ats_nr_fenced);
+}
+
+/**
+ * iommu_ats_inject_armed() - was fault injection ever armed?
+ *
+ * Context: any.
+ * Return: true once simulated timeouts were armed; a NOP branch before.
+ */
+static inline bool iommu_ats_inject_armed(void)
+{
+	return static_branch_unlikely(&iommu_ats_inject_key);
+}
+
+/**
  * iommu_ats_inject_timeout() - should the driver treat this ATC invalidation
  *	of @dev as timed out?
  * @dev: the device whose ATC invalidation the driver just saw complete
@@ -150,6 +176,16 @@ static inline bool iommu_ats_fenced(struct device *dev)
 }
 
 static inline bool iommu_ats_inject_timeout(struct device *dev)
+{
+	return false;
+}
+
+static inline bool iommu_ats_some_fenced(void)
+{
+	return false;
+}
+
+static inline bool iommu_ats_inject_armed(void)
 {
 	return false;
 }
