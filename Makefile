@@ -46,7 +46,7 @@ kunit: kunit-x86_64 kunit-arm64
 kunit-x86_64 kunit-arm64: tree
 	@workspace/kunit.sh $(@:kunit-%=%) $(SUITE)
 
-MACHINES ?= vtd amd smmuv3
+MACHINES ?= vtd vtd-sm amd smmuv3
 SCENARIOS ?=
 qemu-tests: tree
 	@workspace/qemu-tests.sh "$(MACHINES)" $(SCENARIOS)

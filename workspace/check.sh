@@ -52,7 +52,7 @@ if [ $tree_ok -eq 1 ]; then
 		fi
 	done
 
-	stage qemu-tests "$TOP/workspace/qemu-tests.sh" "vtd amd smmuv3"
+	stage qemu-tests "$TOP/workspace/qemu-tests.sh" "vtd vtd-sm amd smmuv3"
 else
 	echo "FAIL static/build: skipped every build and test, the tree could not be laid" >> "$RESULTS"
 fi

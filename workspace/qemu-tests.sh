@@ -10,9 +10,10 @@ shift
 declare -A built=()
 rc=0
 for m in $machines; do
-	type "machine_$m" >/dev/null 2>&1 || die "unknown machine '$m' (one of: $MACHINES)"
+	fn=machine_${m//-/_}
+	type "$fn" >/dev/null 2>&1 || die "unknown machine '$m' (one of: $MACHINES)"
 	KERNEL=/dev/null INITRD=/dev/null DISK=/dev/null
-	"machine_$m"
+	"$fn"
 	if [ -z "${built[$ARCH]:-}" ]; then
 		make -s -C "$TOP" "$ARCH"
 		built[$ARCH]=1

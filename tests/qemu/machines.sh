@@ -7,7 +7,7 @@
 # The ATS device is virtio-blk-pci with ats=on behind a pcie-root-port: on
 # the root bus a device has no extended config space, so no ATS capability.
 
-MACHINES="vtd amd smmuv3"
+MACHINES="vtd vtd-sm amd smmuv3"
 
 x86_common() {
 	ARCH=x86_64
@@ -37,6 +37,15 @@ machine_vtd() {
 	QEMU+=(-device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2,x-speed=5
 	       -device virtio-rng-pci,bus=rp2,ats=on,iommu_platform=on,disable-legacy=on)
 	CMDLINE="console=ttyS0 intel_iommu=on iommu.strict=1 atstest.ats_dev=0x1af4:0x1042 atstest.expect_ats=enabled"
+}
+
+# VT-d in scalable mode: the same machine with x-scalable-mode=on, and the
+# kernel told to use it (sm_on). The device-TLB bit of the context entry is
+# DTE there, not TT.
+machine_vtd_sm() {
+	machine_vtd
+	QEMU=("${QEMU[@]/intel-iommu,intremap=on,device-iotlb=on,caching-mode=on/intel-iommu,intremap=on,device-iotlb=on,caching-mode=on,x-scalable-mode=on}")
+	CMDLINE=${CMDLINE/intel_iommu=on/intel_iommu=on,sm_on}
 }
 
 # AMD-Vi. QEMU 7.2's amd-iommu computes a device's DTE index from a bus

@@ -14,7 +14,8 @@
 
 machine=${1:?usage: run.sh MACHINE [SCENARIO...]}
 shift
-type "machine_$machine" >/dev/null 2>&1 ||
+fn=machine_${machine//-/_}
+type "$fn" >/dev/null 2>&1 ||
 	die "unknown machine '$machine' (one of: $MACHINES)"
 
 scen_dir=$TOP/tests/qemu/scenarios
@@ -56,12 +57,12 @@ disk_md5=$(md5sum "$DISK" | cut -d' ' -f1)
 
 # Fill ARCH first (KERNEL and INITRD are only known after).
 KERNEL=/dev/null INITRD=/dev/null
-"machine_$machine"
+"$fn"
 KERNEL=${KERNEL_OVERRIDE:-$BUILD/out/$ARCH/$(kernel_image "$ARCH")}
 [ -f "$KERNEL" ] || die "no kernel at $KERNEL: run 'make $ARCH' first"
 INITRD=$BUILD/qemu/initramfs-$ARCH.cpio.gz
 "$TOP/tests/qemu/initramfs.sh" "$ARCH" "$INITRD"
-"machine_$machine"
+"$fn"
 
 run_list=$(IFS=,; echo "${wanted[*]}")
 cmdline="$CMDLINE panic=-1 oops=panic atstest.machine=$machine atstest.run=$run_list atstest.disk_md5=$disk_md5"

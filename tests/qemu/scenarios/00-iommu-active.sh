@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# machines: vtd amd smmuv3
+# machines: vtd vtd-sm amd smmuv3
 # The machine's IOMMU is active, the virtio-blk disk is translated by it
 # (DMA domain, not identity), reads through it return the right data, and
 # the ATS state of every PCI function is reported; the ATS state of the
@@ -8,7 +8,7 @@
 . /tests/lib.sh
 
 case "$ATSTEST_MACHINE" in
-vtd)	pattern='dmar*' ;;
+vtd|vtd-sm)	pattern='dmar*' ;;
 amd)	pattern='ivhd*' ;;
 smmuv3)	pattern='smmu3.*' ;;
 *)	fail "unknown machine '$ATSTEST_MACHINE'" ;;

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# machines: vtd amd smmuv3
+# machines: vtd vtd-sm amd smmuv3
 # The ATS recovery layer's userspace ABI on a real kernel: the machine's ATS
 # device has its ats_recovery/ sysfs state (ok, never fenced), a device
 # without ATS has none, the policy accepts auto/manual and rejects anything
