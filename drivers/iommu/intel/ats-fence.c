@@ -9,6 +9,9 @@
  * descriptor in the aborted submission. Injected timeouts fire at the same
  * place, after a submission completed.
  *
+ * Page requests: the ats_drain_pri op drains the PRQ for the device
+ * without its device-TLB descriptor.
+ *
  * No hard lockup: qi_submit_sync() restarts a submission aborted by ITE;
  * the restart drops the device-TLB descriptors of fenced devices, so the
  * rest of the batch completes instead of timing out forever.
@@ -229,6 +232,24 @@ int intel_iommu_ats_fence(struct device *dev)
 	struct device_domain_info *info = dev_iommu_priv_get(dev);
 
 	return info ? intel_ats_context_set(info, false) : -ENODEV;
+}
+
+/**
+ * intel_iommu_ats_drain_pri() - the VT-d ats_drain_pri op
+ * @dev: a fenced device
+ *
+ * Drains the page request queue for the device (VT-d 7.10); the drain's
+ * device-TLB descriptor is dropped from the submission, since the device
+ * is fenced. Does nothing if PRI is not enabled.
+ *
+ * Context: process; sleeps.
+ */
+void intel_iommu_ats_drain_pri(struct device *dev)
+{
+	struct device_domain_info *info = dev_iommu_priv_get(dev);
+
+	if (info && info->pri_enabled && info->domain)
+		intel_iommu_drain_pasid_prq(dev, IOMMU_NO_PASID);
 }
 
 /**
