@@ -13,12 +13,19 @@ t0=$(date +%s)
 timing=()
 
 stage() {	# stage NAME COMMAND...: runs a stage, records its time
-	local name=$1 s=$(date +%s) rc=0
+	local name=$1 s=$(date +%s) rc=0 fails
 	shift
 	say "stage $name"
+	fails=$(grep -c '^FAIL ' "$RESULTS" || true)
 	"$@" || rc=$?
 	timing+=("$(printf '%-22s %5d s%s' "$name" $(( $(date +%s) - s )) \
 		"$([ $rc -eq 0 ] || echo "  (failed)")")")
+	# A stage that failed without a verdict of its own (a kernel that did
+	# not build, a script that died) must still fail the tally.
+	if [ $rc -ne 0 ] && [ "$(grep -c '^FAIL ' "$RESULTS" || true)" -eq "$fails" ]; then
+		echo "FAIL stage/$name: exited $rc before giving a verdict (see its output above)" |
+			tee -a "$RESULTS"
+	fi
 	return 0
 }
 

@@ -12,7 +12,7 @@ if [ "$fail" -gt 0 ]; then
 	echo "Failures:"
 	grep '^FAIL ' "$res" | sed 's/^FAIL /  /'
 fi
-for kind in kunit qemu static; do
+for kind in kunit qemu static stage; do
 	p=$(grep -c "^PASS $kind/" "$res" || true)
 	f=$(grep -c "^FAIL $kind/" "$res" || true)
 	echo "  $kind: $p passed, $f failed"

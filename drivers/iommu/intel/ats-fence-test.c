@@ -75,7 +75,8 @@ static void vtd_restart_drops_only_fenced_devtlb(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, qi_desc_devtlb_sid(&d[1], &sid));
 	KUNIT_EXPECT_EQ(test, sid, 0x0200);
 	KUNIT_EXPECT_FALSE(test, qi_desc_devtlb_sid(&d[2], &sid));
-	KUNIT_EXPECT_EQ(test, d[2].qw0, QI_IOTLB_DID(2) | QI_IOTLB_GRAN(DMA_TLB_DSI_FLUSH) | QI_IOTLB_TYPE);
+	KUNIT_EXPECT_EQ(test, d[2].qw0,
+			QI_IOTLB_DID(2) | QI_IOTLB_GRAN(DMA_TLB_DSI_FLUSH) | QI_IOTLB_TYPE);
 	KUNIT_EXPECT_TRUE(test, qi_desc_devtlb_sid(&d[3], &sid));
 	KUNIT_EXPECT_EQ(test, sid, 0x0300);
 
