@@ -79,7 +79,8 @@ elif rc != 0 and not any(c.startswith("FAIL") for c in cases):
 # that passes while lockdep or the atomic-sleep check fires is a bug.
 splat = re.compile(r"WARNING: CPU:|BUG:|Oops|possible circular locking|"
                    r"possible recursive locking|inconsistent lock state|"
-                   r"suspicious RCU usage|sleeping function called from invalid context")
+                   r"suspicious RCU usage|sleeping function called from invalid context|"
+                   r"KASAN:|UBSAN:")
 try:
     bad = [l.strip() for l in open(log, errors="replace") if splat.search(l)]
 except OSError:
