@@ -162,64 +162,62 @@ static char *iommu_ats_parse(const char __user *ubuf, size_t count,
 	return name;
 }
 
-static ssize_t inject_write(struct file *file, const char __user *ubuf,
-			    size_t count, loff_t *ppos)
+/*
+ * Parses "NAME [COUNT]" from userspace and hands it to @apply; COUNT
+ * defaults to 1. "fail_ats_inv" alone turns on the fault attribute, where
+ * @fault_attr_ok says it may.
+ */
+static ssize_t iommu_ats_knob_write(const char __user *ubuf, size_t count,
+				    int (*apply)(const char *name, unsigned int num),
+				    bool fault_attr_ok)
 {
-	unsigned int shots;
+	unsigned int num;
 	char buf[64], *name;
 	int ret;
 
-	name = iommu_ats_parse(ubuf, count, buf, sizeof(buf), &shots);
+	name = iommu_ats_parse(ubuf, count, buf, sizeof(buf), &num);
 	if (IS_ERR(name))
 		return PTR_ERR(name);
-	if (!strcmp(name, "fail_ats_inv")) {
+	if (fault_attr_ok && !strcmp(name, "fail_ats_inv")) {
 		WRITE_ONCE(fail_ats_inv_on, true);
 		static_branch_enable(&iommu_ats_inject_key);
 		return count;
 	}
-	ret = iommu_ats_arm_injection(name, shots);
+	ret = apply(name, num);
 	return ret ? ret : count;
 }
 
-static ssize_t fail_reset_write(struct file *file, const char __user *ubuf,
-				size_t count, loff_t *ppos)
-{
-	unsigned int resets;
-	char buf[64], *name;
-	int ret;
-
-	name = iommu_ats_parse(ubuf, count, buf, sizeof(buf), &resets);
-	if (IS_ERR(name))
-		return PTR_ERR(name);
-	ret = iommu_ats_arm_reset_failure(name, resets);
-	return ret ? ret : count;
-}
-
-static ssize_t report_write(struct file *file, const char __user *ubuf,
+static ssize_t inject_write(struct file *file, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
-	unsigned int unused;
-	char buf[64], *name;
-	int ret;
-
-	name = iommu_ats_parse(ubuf, count, buf, sizeof(buf), &unused);
-	if (IS_ERR(name))
-		return PTR_ERR(name);
-	ret = iommu_ats_report_by_name(name);
-	return ret ? ret : count;
+	return iommu_ats_knob_write(ubuf, count, iommu_ats_arm_injection, true);
 }
 
-static const struct file_operations fail_reset_fops = {
-	.owner	= THIS_MODULE,
-	.open	= simple_open,
-	.write	= fail_reset_write,
-	.llseek	= noop_llseek,
+/* fail_reset and report: what a write does is the file's private data */
+struct iommu_ats_knob {
+	int (*apply)(const char *name, unsigned int num);
 };
 
-static const struct file_operations report_fops = {
+static ssize_t knob_write(struct file *file, const char __user *ubuf,
+			  size_t count, loff_t *ppos)
+{
+	struct iommu_ats_knob *knob = file->private_data;
+
+	return iommu_ats_knob_write(ubuf, count, knob->apply, false);
+}
+
+static int iommu_ats_report_one(const char *name, unsigned int unused)
+{
+	return iommu_ats_report_by_name(name);
+}
+
+static struct iommu_ats_knob report_knob = { .apply = iommu_ats_report_one };
+static struct iommu_ats_knob fail_reset_knob = { .apply = iommu_ats_arm_reset_failure };
+
+static const struct file_operations knob_fops = {
 	.owner	= THIS_MODULE,
 	.open	= simple_open,
-	.write	= report_write,
+	.write	= knob_write,
 	.llseek	= noop_llseek,
 };
 
@@ -258,8 +256,8 @@ static int __init iommu_ats_inject_init(void)
 					 debugfs_create_dir("iommu", NULL));
 	}
 	debugfs_create_file("inject", 0600, dir, NULL, &inject_fops);
-	debugfs_create_file("report", 0200, dir, NULL, &report_fops);
-	debugfs_create_file("fail_reset", 0200, dir, NULL, &fail_reset_fops);
+	debugfs_create_file("report", 0200, dir, &report_knob, &knob_fops);
+	debugfs_create_file("fail_reset", 0200, dir, &fail_reset_knob, &knob_fops);
 	fault_create_debugfs_attr("fail_ats_inv", dir, &fail_ats_inv);
 	if (fail_ats_inv_on)
 		static_branch_enable(&iommu_ats_inject_key);

@@ -97,3 +97,13 @@ errtest_events() { cut -d' ' -f2 /sys/kernel/debug/ats_errtest/events | tr '\n' 
 
 # dmesg_has TEXT: the kernel log has TEXT
 dmesg_has() { dmesg | grep -qF -- "$1"; }
+
+# hold_fenced BDF: policy manual, a reported timeout, and the function held
+# FENCED (no recovery), with its driver not called
+hold_fenced() {
+	echo manual > "/sys/bus/pci/devices/$1/ats_recovery/policy"
+	report "$1"
+	wait_state "$1" fenced
+	sleep 0.5
+	[ "$(ats_attr "$1" state)" = fenced ] || fail "policy manual did not hold $1 fenced"
+}

@@ -7,11 +7,7 @@
 
 rng=$(pci_devices_with 0x1af4:0x1044 | head -n 1)
 bind_errtest "$rng"
-echo manual > "/sys/bus/pci/devices/$rng/ats_recovery/policy"
-report "$rng"
-wait_state "$rng" fenced
-sleep 0.5
-[ "$(ats_attr "$rng" state)" = fenced ] || fail "policy manual did not hold $rng fenced"
+hold_fenced "$rng"
 [ -z "$(errtest_events)" ] || fail "policy manual still called the driver: $(errtest_events)"
 
 bridge=$(basename "$(readlink -f "/sys/bus/pci/devices/$rng/..")")

@@ -7,17 +7,13 @@
 
 rng=$(pci_devices_with 0x1af4:0x1044 | head -n 1)
 bind_errtest "$rng"
-echo manual > "/sys/bus/pci/devices/$rng/ats_recovery/policy"
-
-report "$rng"
-wait_state "$rng" fenced
+hold_fenced "$rng"
 echo 1 > "/sys/bus/pci/devices/$rng/reset" || fail "sysfs reset failed"
 wait_state "$rng" ok 10
 [ "$(ats_state "$rng")" = enabled ] || fail "ATS is $(ats_state "$rng") after the sysfs reset"
 info "sysfs reset: fenced -> ok, ATS enabled"
 
-report "$rng"
-wait_state "$rng" fenced
+hold_fenced "$rng"
 rmmod ats_errtest || fail "rmmod ats_errtest"
 insmod /lib/modules/ats_errtest.ko || fail "insmod ats_errtest"
 echo "$rng" > /sys/bus/pci/drivers_probe
