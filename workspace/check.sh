@@ -52,6 +52,7 @@ stage harness-selftest "$TOP/tests/harness/selftest.sh"
 if [ $tree_ok -eq 1 ]; then
 	stage series static series-git-am "$TOP/workspace/series.sh" --check
 	stage static "$TOP/workspace/static.sh"
+	stage coccinelle "$TOP/workspace/cocci.sh"
 
 	for arch in arm64 x86_64; do
 		if [ -n "$(cd "$TOP" && "$TOP/workspace/kunit.sh" --list "$arch" 2>/dev/null)" ]; then

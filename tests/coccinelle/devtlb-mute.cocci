@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+/// Invariant 3: no ATC (device-TLB) invalidation reaches a fenced device.
+/// VT-d: qi_submit_sync() is the funnel every device-TLB descriptor goes
+/// through; it must drop fenced devices' descriptors before it queues
+/// anything. And a function that batches device-TLB descriptors itself
+/// must check the fence first.
+// dirs: drivers/iommu/intel
+// Options: --no-includes --include-headers
+virtual report
+
+@funnel@
+position p;
+@@
+int qi_submit_sync@p(...)
+{
+... when != intel_ats_drop_fenced(...)
+    when strict
+}
+
+@script:python depends on report@
+p << funnel.p;
+@@
+coccilib.report.print_report(p[0], "qi_submit_sync() must drop the device-TLB descriptors of fenced devices (intel_ats_drop_fenced())")
+
+@batcher@
+identifier fn;
+position p;
+@@
+fn(...)
+{
+... when != iommu_ats_fenced(...)
+(
+ qi_batch_add_dev_iotlb@p(...)
+|
+ qi_batch_add_pasid_dev_iotlb@p(...)
+)
+...
+}
+
+@script:python depends on report@
+p << batcher.p;
+fn << batcher.fn;
+@@
+coccilib.report.print_report(p[0], "%s batches a device-TLB invalidation without checking iommu_ats_fenced()" % fn)
