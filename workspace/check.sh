@@ -60,6 +60,7 @@ if [ $tree_ok -eq 1 ]; then
 		fi
 	done
 
+	stage compilers "$TOP/workspace/compilers.sh"
 	stage qemu-tests "$TOP/workspace/qemu-tests.sh" "vtd vtd-sm amd smmuv3"
 else
 	echo "FAIL static/build: skipped every build and test, the tree could not be laid" >> "$RESULTS"

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# compilers.sh: W=1 with gcc, sparse (C=2) and W=1 with clang (LLVM=1) on
+# the objects of our own C files in the x86_64 test kernel. Each check is
+# proven able to fail first on tests/static/negative, a module it must
+# complain about. Needs "make x86_64".
+. "$(dirname "$0")/lib.sh"
+
+out=$BUILD/out/x86_64
+clang_out=$BUILD/out/x86_64-clang
+[ -f "$out/.config" ] || die "no x86_64 kernel: run 'make x86_64'"
+
+# Our C files that the x86_64 kernel builds.
+mapfile -t objs < <(overlay_files | grep -E '^drivers/.*\.c$' | sed 's/\.c$/.o/' |
+	while read -r o; do [ -f "$out/$o" ] && echo "$o"; done)
+[ ${#objs[@]} -gt 0 ] || die "none of our objects is built in $out"
+
+neg=$BUILD/static-negative
+rm -rf "$neg"
+cp -r "$TOP/tests/static/negative" "$neg"
+
+warnings_of() {	# warnings_of LOG [sparse]: diagnostics on our sources
+	local w
+	w=$(grep -E '^[^ ]+\.[ch]:[0-9]+:[0-9]+: (warning|error)' "$1" || true)
+	# gcc and clang end theirs with [-Wflag]; sparse's carry none. The
+	# sparse check counts only sparse's, so that it proves itself.
+	[ "${2:-}" = sparse ] && w=$(printf '%s\n' "$w" | grep -v '\]$' || true)
+	printf '%s' "$w"
+}
+
+check() {	# check NAME KMAKE-ARGS...: build our objects fresh, no diagnostics
+	local name=$1 log=$BUILD/static-$1.log
+	shift
+	# Negative first: the check must complain about the negative module.
+	rm -f "$neg"/*.o "$neg"/.*.cmd
+	"$@" M="$neg" modules > "$log.neg" 2>&1 || true
+	if [ -n "$(warnings_of "$log.neg" "$name")" ]; then
+		result PASS "static/$name-fires"
+	else
+		result FAIL "static/$name-fires" "silent on tests/static/negative: the check cannot fail"
+	fi
+	(cd "$(eval echo "\$${name//-/_}_dir")" && rm -f "${objs[@]}")
+	"$@" "${objs[@]}" > "$log" 2>&1 || true
+	local w
+	w=$(warnings_of "$log" "$name")
+	if [ -z "$w" ] && ! grep -q 'Error [0-9]' "$log"; then
+		result PASS "static/$name"
+	else
+		result FAIL "static/$name" "$(printf '%s\n' "$w" | head -n 1)${w:+}"
+		{ [ -n "$w" ] && printf '%s\n' "$w" || tail -n 5 "$log"; } | head -n 10 | sed 's/^/    /'
+	fi
+}
+
+w1_dir=$out
+sparse_dir=$out
+check w1 kmake x86_64 "$out" W=1
+check sparse kmake x86_64 "$out" C=2
+
+# clang: the same config, built with LLVM=1 in its own folder (only what
+# our objects need: "prepare", then the objects).
+mkdir -p "$clang_out"
+if ! cmp -s "$out/.config" "$clang_out/.config.gcc"; then
+	cp "$out/.config" "$clang_out/.config"
+	cp "$out/.config" "$clang_out/.config.gcc"
+	make -s -C "$SRC" O="$clang_out" ARCH=x86_64 LLVM=1 olddefconfig
+fi
+clang_w1_dir=$clang_out
+clang_make() {
+	local o=$1
+	shift
+	make -s -C "$SRC" O="$o" -j"$JOBS" ARCH=x86_64 LLVM=1 "$@"
+}
+clang_make "$clang_out" prepare modules_prepare > "$BUILD/static-clang-prepare.log" 2>&1 ||
+	{ result FAIL static/clang-w1 "clang prepare failed: $(tail -n 1 "$BUILD/static-clang-prepare.log")"; exit 1; }
+check clang-w1 clang_make "$clang_out" W=1
+[ $nfail -eq 0 ]
