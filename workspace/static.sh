@@ -13,13 +13,30 @@
 export PATH=/usr/bin:$PATH
 
 
-# A series patch that adds files warns that MAINTAINERS may need an update:
-# the series does that in its own patch.
+neg=$TOP/tests/static/negative
+checkpatch() {	# checkpatch PATCH: the problems checkpatch finds, none if clean
+	(cd "$SRC" && perl scripts/checkpatch.pl --strict --terse --show-types \
+		--ignore FILE_PATH_CHANGES "$1" 2>&1) || true
+}
+
+# Each check first proves it can fail, on a negative example.
+if [ -n "$(checkpatch "$neg/checkpatch.patch")" ]; then
+	result PASS static/checkpatch-fires
+else
+	result FAIL static/checkpatch-fires "silent on tests/static/negative/checkpatch.patch"
+fi
+if [ -n "$(cd "$SRC" && perl scripts/kernel-doc -none -Wall "$neg/kernel-doc.c" 2>&1)" ]; then
+	result PASS static/kernel-doc-fires
+else
+	result FAIL static/kernel-doc-fires "silent on tests/static/negative/kernel-doc.c"
+fi
+
+# FILE_PATH_CHANGES (new files: does MAINTAINERS need updating?) is not
+# checked: the MAINTAINERS entry is left for the submission upstream.
 for p in "$BUILD"/series/*.patch; do
 	[ -f "$p" ] || continue
 	name=$(basename "$p" .patch)
-	out=$(cd "$SRC" && perl scripts/checkpatch.pl --strict --terse --show-types \
-		--ignore FILE_PATH_CHANGES "$p" 2>&1) || true
+	out=$(checkpatch "$p")
 	if [ -z "$out" ]; then
 		result PASS "static/checkpatch/$name"
 	else
