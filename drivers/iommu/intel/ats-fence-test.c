@@ -2,7 +2,8 @@
 /*
  * KUnit suite for the pure parts of the VT-d ATS fence: the source ID of a
  * device-TLB invalidation descriptor, dropping the descriptors of fenced
- * devices from a restarted submission, and the context entry bits.
+ * devices from a restarted submission, the context entry bits, and which
+ * devices an ITE is blamed on.
  */
 #include <kunit/test.h>
 
@@ -110,10 +111,58 @@ static void vtd_context_bits(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, intel_ats_context_lo(base | 1, true, true), base | 1 | BIT(2));
 }
 
+struct ite_reports {
+	int n;
+	u16 sid[8];
+	enum iommu_ats_reason reason[8];
+};
+
+static void record_report(void *data, u16 sid, enum iommu_ats_reason reason)
+{
+	struct ite_reports *r = data;
+
+	if (r->n < ARRAY_SIZE(r->sid)) {
+		r->sid[r->n] = sid;
+		r->reason[r->n] = reason;
+	}
+	r->n++;
+}
+
+/* ITE: the device IQER.ITESID names; without a SID, every device-TLB one. */
+static void vtd_ite_reports_the_right_devices(struct kunit *test)
+{
+	struct ite_reports r = {};
+	struct qi_desc d[4];
+
+	iotlb(&d[0], 1);
+	devtlb(&d[1], 0x0100);
+	devtlb_pasid(&d[2], 0x0208, 3);
+	iotlb(&d[3], 2);
+
+	qi_ite_report(0x0300, d, 4, record_report, &r);
+	KUNIT_ASSERT_EQ(test, r.n, 1);
+	KUNIT_EXPECT_EQ(test, r.sid[0], 0x0300);
+	KUNIT_EXPECT_EQ(test, r.reason[0], IOMMU_ATS_TIMEOUT);
+
+	memset(&r, 0, sizeof(r));
+	qi_ite_report(0, d, 4, record_report, &r);
+	KUNIT_ASSERT_EQ(test, r.n, 2);
+	KUNIT_EXPECT_EQ(test, r.sid[0], 0x0100);
+	KUNIT_EXPECT_EQ(test, r.sid[1], 0x0208);
+	KUNIT_EXPECT_EQ(test, r.reason[0], IOMMU_ATS_TIMEOUT_SUSPECT);
+	KUNIT_EXPECT_EQ(test, r.reason[1], IOMMU_ATS_TIMEOUT_SUSPECT);
+
+	/* No SID and no device-TLB descriptor: nobody to blame. */
+	memset(&r, 0, sizeof(r));
+	qi_ite_report(0, d, 1, record_report, &r);
+	KUNIT_EXPECT_EQ(test, r.n, 0);
+}
+
 static struct kunit_case vtd_ats_fence_cases[] = {
 	KUNIT_CASE(vtd_devtlb_sid_extraction),
 	KUNIT_CASE(vtd_restart_drops_only_fenced_devtlb),
 	KUNIT_CASE(vtd_context_bits),
+	KUNIT_CASE(vtd_ite_reports_the_right_devices),
 	{}
 };
 

@@ -99,9 +99,9 @@ unsigned int intel_ats_drop_fenced(struct intel_iommu *iommu,
 	return qi_drop_devtlb_descs(desc, count, intel_ats_sid_fenced, iommu);
 }
 
-static void intel_ats_report_sid(struct intel_iommu *iommu, u16 sid,
-				 enum iommu_ats_reason reason)
+static void intel_ats_report_sid(void *data, u16 sid, enum iommu_ats_reason reason)
 {
+	struct intel_iommu *iommu = data;
 	struct device *dev = device_rbtree_find(iommu, sid);
 
 	if (dev)
@@ -111,6 +111,28 @@ static void intel_ats_report_sid(struct intel_iommu *iommu, u16 sid,
 				    iommu->name, PCI_BUS_NUM(sid), PCI_SLOT(sid & 0xff),
 				    PCI_FUNC(sid & 0xff));
 }
+
+/*
+ * Which devices an ITE is about: the one IQER.ITESID names, or, without a
+ * SID, every device with a device-TLB descriptor in the aborted submission.
+ */
+VISIBLE_IF_KUNIT void
+qi_ite_report(u16 ite_sid, const struct qi_desc *desc, unsigned int count,
+	      void (*report)(void *data, u16 sid, enum iommu_ats_reason reason),
+	      void *data)
+{
+	unsigned int i;
+	u16 sid;
+
+	if (ite_sid) {
+		report(data, ite_sid, IOMMU_ATS_TIMEOUT);
+		return;
+	}
+	for (i = 0; i < count; i++)
+		if (qi_desc_devtlb_sid(&desc[i], &sid))
+			report(data, sid, IOMMU_ATS_TIMEOUT_SUSPECT);
+}
+EXPORT_SYMBOL_IF_KUNIT(qi_ite_report);
 
 /**
  * intel_ats_handle_ite() - report the device(s) of an ITE
@@ -125,18 +147,10 @@ static void intel_ats_report_sid(struct intel_iommu *iommu, u16 sid,
 void intel_ats_handle_ite(struct intel_iommu *iommu, u16 ite_sid,
 			  struct qi_desc *desc, unsigned int count)
 {
-	unsigned int i;
-	u16 sid;
-
-	if (ite_sid) {
-		intel_ats_report_sid(iommu, ite_sid, IOMMU_ATS_TIMEOUT);
-		return;
-	}
-	pr_warn_ratelimited("%s: Invalidation Time-out Error without a SID: fencing every device with a device-TLB invalidation in the aborted submission\n",
-			    iommu->name);
-	for (i = 0; i < count; i++)
-		if (qi_desc_devtlb_sid(&desc[i], &sid))
-			intel_ats_report_sid(iommu, sid, IOMMU_ATS_TIMEOUT_SUSPECT);
+	if (!ite_sid)
+		pr_warn_ratelimited("%s: Invalidation Time-out Error without a SID: fencing every device with a device-TLB invalidation in the aborted submission\n",
+				    iommu->name);
+	qi_ite_report(ite_sid, desc, count, intel_ats_report_sid, iommu);
 }
 
 /**
