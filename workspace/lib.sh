@@ -14,7 +14,7 @@ JOBS=${JOBS:-$(nproc)}
 
 export PYTHONDONTWRITEBYTECODE=1	# keep kunit.py from writing into the tree
 export KBUILD_BUILD_USER=ats KBUILD_BUILD_HOST=workspace
-export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+export CCACHE_DIR=${CCACHE_DIR:-${HOME:-/root}/.cache/ccache}
 
 # The overlay: our files at kernel paths, tracked or new (not ignored).
 overlay_files() {
