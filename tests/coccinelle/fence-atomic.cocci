@@ -31,7 +31,7 @@ F(...) { <... G(...) ...> }
 
 @bad@
 identifier fn = {ops.F, named.F, callee_ops.G, callee_named.G,
-		 __iommu_ats_report, iommu_ats_report_timeout,
+		 __iommu_ats_report, iommu_ats_report_timeout, iommu_ats_hw_fence,
 		 iommu_ats_refence, iommu_ats_isolate};
 position p;
 expression list es;

@@ -122,11 +122,25 @@ bool iommu_ats_report_timeout(struct device *dev, enum iommu_ats_reason reason)
 }
 EXPORT_SYMBOL_GPL(iommu_ats_report_timeout);
 
+/*
+ * Runs the driver's fence op for @ad, with @ad->lock held (interrupts off),
+ * and traces how long it took. Every hardware fence goes through here.
+ */
+int iommu_ats_hw_fence(struct iommu_ats_dev *ad)
+{
+	u64 start = local_clock();
+	int ret;
+
+	lockdep_assert_held(&ad->lock);
+	ret = ad->backend->fence ? ad->backend->fence(ad->dev) : -EOPNOTSUPP;
+	trace_iommu_ats_fence(ad->dev, ret, local_clock() - start);
+	return ret;
+}
+
 static bool __iommu_ats_report(struct device *dev, struct iommu_ats_dev *ad,
 			       enum iommu_ats_reason reason)
 {
 	unsigned long flags;
-	u64 start;
 	int ret;
 
 	if (!ad) {
@@ -159,10 +173,7 @@ static bool __iommu_ats_report(struct device *dev, struct iommu_ats_dev *ad,
 	WRITE_ONCE(ad->state, IOMMU_ATS_FENCED);
 	atomic_inc(&iommu_ats_nr_fenced);
 
-	start = local_clock();
-	ret = ad->backend->fence ? ad->backend->fence(dev) : -EOPNOTSUPP;
-	trace_iommu_ats_fence(dev, ret, local_clock() - start);
-	ad->fence_ret = ret;
+	ret = iommu_ats_hw_fence(ad);
 	/* Pairs with the put at the end of the work, or in release. */
 	get_device(dev);
 	if (!queue_work(system_unbound_wq, &ad->work))

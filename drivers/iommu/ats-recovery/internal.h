@@ -52,7 +52,6 @@ enum iommu_ats_policy {
  * @last_reason: the reason of the report that last fenced the device
  * @policy: &enum iommu_ats_policy
  * @dying: set by release; reports and the recovery work do nothing more
- * @fence_ret: what the driver's fence op returned for the last fence
  * @nr_fences: how many times the device was fenced
  * @nr_recoveries: how many times it was unfenced after a good reset
  * @nr_failed_resets: resets that failed while it was fenced
@@ -77,7 +76,6 @@ struct iommu_ats_dev {
 	enum iommu_ats_reason last_reason;
 	enum iommu_ats_policy policy;
 	bool dying;
-	int fence_ret;
 	unsigned long nr_fences;
 	unsigned long nr_recoveries;
 	unsigned long nr_failed_resets;
@@ -105,6 +103,7 @@ const char *iommu_ats_state_name(enum iommu_ats_state state);
 const char *iommu_ats_reason_name(enum iommu_ats_reason reason);
 
 struct iommu_ats_dev *iommu_ats_dev_get_state(struct device *dev);
+int iommu_ats_hw_fence(struct iommu_ats_dev *ad);
 struct iommu_ats_dev *iommu_ats_add_device(struct device *dev,
 					   const struct iommu_ats_backend *backend);
 void iommu_ats_remove_device(struct device *dev);

@@ -60,7 +60,7 @@ static void iommu_ats_refence(struct iommu_ats_dev *ad)
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&ad->lock, flags);
-	ad->fence_ret = ad->backend->fence ? ad->backend->fence(ad->dev) : -EOPNOTSUPP;
+	iommu_ats_hw_fence(ad);
 	raw_spin_unlock_irqrestore(&ad->lock, flags);
 }
 
@@ -74,7 +74,7 @@ static bool iommu_ats_isolate(struct iommu_ats_dev *ad)
 	if (!ad->dying && !iommu_ats_state_is_fenced(ad->state)) {
 		WRITE_ONCE(ad->state, IOMMU_ATS_ISOLATED);
 		atomic_inc(&iommu_ats_nr_fenced);
-		ad->fence_ret = ad->backend->fence ? ad->backend->fence(ad->dev) : -EOPNOTSUPP;
+		iommu_ats_hw_fence(ad);
 		done = true;
 	}
 	raw_spin_unlock_irqrestore(&ad->lock, flags);
