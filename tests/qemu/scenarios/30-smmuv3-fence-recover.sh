@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: GPL-2.0
+# machines: smmuv3
+# SMMUv3 as far as QEMU 7.2's model goes. The model has no ATS (IDR0.ATS
+# clear, no "ats-supported" in the DT), so Linux never enables ATS at the
+# disk and never sends it a CMD_ATC_INV: no timeout can be injected at the
+# driver's detection point (the CMD_SYNC after a batch of ATC_INV), and
+# that path is covered by the arm-smmu-v3-ats-fence KUnit suite. What runs
+# here on the real driver and the model:
+# - injection armed for the disk never fires under I/O: no ATC
+#   invalidation goes to a device whose ATS is off;
+# - a reported timeout runs the SMMUv3 fence op (STE update, CFGI_STE and
+#   CMD_SYNC completed by the model: the fence event's ret=0), policy
+#   manual holds the disk fenced while untranslated DMA through the STE
+#   goes on (the fence blocks only translated requests);
+# - a sysfs reset unfences it; then, policy auto, the recovery through the
+#   PCI path: unbind, reset, rebind; the state back to ok and a pattern
+#   written before the timeout intact.
+. /tests/lib.sh
+
+T=/sys/kernel/debug/tracing
+blk=$(virtio_blk_bdf)
+[ -n "$blk" ] || fail "no virtio-blk function"
+[ "$(ats_state "$blk")" = disabled ] ||
+	fail "$blk: ATS is $(ats_state "$blk"), this SMMUv3 model has none"
+[ "$(ats_attr "$blk" state)" = ok ] || fail "$blk: state $(ats_attr "$blk" state) at start"
+fences=$(ats_attr "$blk" fences)
+recoveries=$(ats_attr "$blk" recoveries)
+
+# Injection armed, then I/O: nothing fires, nothing is fenced.
+echo "$blk 5" > $ATS_DEBUGFS/inject || fail "cannot arm injection for $blk"
+dd if=/dev/urandom of=/tmp/pattern bs=64k count=16 2>/dev/null
+dd if=/tmp/pattern of=/dev/vda bs=64k seek=64 conv=fsync 2>/dev/null || fail "write to /dev/vda"
+echo 3 > /proc/sys/vm/drop_caches
+dd if=/dev/vda of=/dev/null bs=64k skip=64 count=16 2>/dev/null || fail "read from /dev/vda"
+grep -qx "$blk 5" $ATS_DEBUGFS/inject ||
+	fail "injection fired on a device with ATS off: $(cat $ATS_DEBUGFS/inject)"
+[ "$(ats_attr "$blk" state)" = ok ] || fail "$blk fenced without an ATC invalidation"
+echo "$blk 0" > $ATS_DEBUGFS/inject
+want=$(md5sum < /tmp/pattern | cut -d' ' -f1)
+info "injection armed (5 shots): none fired under 2 MiB of I/O, as no CMD_ATC_INV goes to $blk"
+
+echo 0 > $T/tracing_on
+echo > $T/trace
+echo 1 > $T/events/iommu_ats/enable
+echo 1 > $T/tracing_on
+
+# Held fenced: the op ran and completed on the model; plain DMA goes on.
+hold_fenced "$blk"
+fence_line=$(grep -m1 "iommu_ats_fence: device=$blk " $T/trace) ||
+	fail "no iommu_ats_fence event for $blk"
+case "$fence_line" in
+*" ret=0 "*) ;;
+*) fail "the SMMUv3 fence did not complete: $fence_line" ;;
+esac
+[ "$(ats_attr "$blk" fences)" = $((fences + 1)) ] || fail "fences did not go up by one"
+echo 3 > /proc/sys/vm/drop_caches
+got=$(dd if=/dev/vda bs=64k skip=64 count=16 2>/dev/null | md5sum | cut -d' ' -f1)
+[ "$got" = "$want" ] || fail "read while fenced: md5 $got, wrote $want"
+info "fenced: ${fence_line#*iommu_ats_fence: }; untranslated reads go on (md5 intact)"
+
+# A reset of the function unfences it (the reset is wrapped in fence/unfence).
+echo 1 > "/sys/bus/pci/devices/$blk/reset" || fail "sysfs reset of $blk failed"
+wait_state "$blk" ok 10
+info "sysfs reset: unfenced"
+
+# Recovery through the PCI path.
+echo auto > "/sys/bus/pci/devices/$blk/ats_recovery/policy"
+report "$blk"
+wait_state "$blk" ok 60
+echo 0 > $T/tracing_on
+# Two fences, two unfences (recoveries): the sysfs reset's and this one.
+[ "$(ats_attr "$blk" recoveries)" = $((recoveries + 2)) ] || fail "recoveries did not go up by two"
+[ "$(ats_attr "$blk" fences)" = $((fences + 2)) ] || fail "fences did not go up by two"
+dmesg_has "$blk: recovery: the driver has no error handlers: unbind, reset, rebind" ||
+	fail "no unbind/reset/rebind line in the kernel log"
+grep -q "iommu_ats_unfence: device=$blk ret=0" $T/trace || fail "no successful unfence in the trace"
+[ "$(driver_of "$blk")" = virtio-pci ] || fail "$blk is bound to '$(driver_of "$blk")' after the recovery"
+i=0
+while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -b /dev/vda ] || fail "/dev/vda did not come back"
+got=$(dd if=/dev/vda bs=64k skip=64 count=16 2>/dev/null | md5sum | cut -d' ' -f1)
+[ "$got" = "$want" ] || fail "read back md5 $got, wrote $want: data lost"
+info "recovered: unbound, reset, rebound, unfenced; state ok; read back md5 $got: data intact"
