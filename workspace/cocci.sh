@@ -7,8 +7,11 @@
 . "$(dirname "$0")/lib.sh"
 
 spatch_run() {	# spatch_run RULE TARGET...: prints the reports, one a line
+	# A rule whose python state spans files says "// jobs: 1".
+	local jobs=$JOBS
+	grep -q '^// jobs: 1' "$1" && jobs=1
 	timeout 600 spatch --very-quiet --no-includes --include-headers -D report \
-		--jobs "$JOBS" --sp-file "$@" 2>&1 | grep -E '^[^ ]+:[0-9]+:[0-9]+-[0-9]+: ' || true
+		--jobs "$jobs" --sp-file "$@" 2>&1 | grep -E '^[^ ]+:[0-9]+:[0-9]+-[0-9]+: ' || true
 }
 
 for rule in "$TOP"/tests/coccinelle/*.cocci; do

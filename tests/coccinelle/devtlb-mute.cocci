@@ -3,7 +3,9 @@
 /// VT-d: qi_submit_sync() is the funnel every device-TLB descriptor goes
 /// through; it must drop fenced devices' descriptors before it queues
 /// anything. And a function that batches device-TLB descriptors itself
-/// must check the fence first.
+/// must check the fence first, on every path to the call ("exists": one
+/// path that reaches it unchecked is a report; without it, a function with
+/// any path that never batches would pass whatever it did elsewhere).
 // dirs: drivers/iommu/intel
 // Options: --no-includes --include-headers
 virtual report
@@ -22,7 +24,7 @@ p << funnel.p;
 @@
 coccilib.report.print_report(p[0], "qi_submit_sync() must drop the device-TLB descriptors of fenced devices (intel_ats_drop_fenced())")
 
-@batcher@
+@batcher exists@
 identifier fn;
 position p;
 @@
