@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # compilers.sh: W=1 with gcc, sparse (C=2) and W=1 with clang (LLVM=1) on
-# the objects of our own C files in the x86_64 test kernel. Each check is
+# the objects of our own C files in the x86_64 test kernel, and W=1 with
+# gcc and sparse on those of the arm64 test kernel (SMMUv3). Each check is
 # proven able to fail first on tests/static/negative, a module it must
-# complain about. Needs "make x86_64".
+# complain about. Needs "make x86_64" and "make arm64".
 . "$(dirname "$0")/lib.sh"
 
 out=$BUILD/out/x86_64
+out64=$BUILD/out/arm64
 clang_out=$BUILD/out/x86_64-clang
 [ -f "$out/.config" ] || die "no x86_64 kernel: run 'make x86_64'"
+[ -f "$out64/.config" ] || die "no arm64 kernel: run 'make arm64'"
 
-# Our C files that the x86_64 kernel builds.
-mapfile -t objs < <(overlay_files | grep -E '^drivers/.*\.c$' | sed 's/\.c$/.o/' |
-	while read -r o; do [ -f "$out/$o" ] && echo "$o"; done)
+# our_objects OUT: the objects of our C files that the kernel in OUT builds
+our_objects() {
+	overlay_files | grep -E '^drivers/.*\.c$' | sed 's/\.c$/.o/' |
+		while read -r o; do [ -f "$1/$o" ] && echo "$o"; done
+	return 0
+}
+mapfile -t objs < <(our_objects "$out")
 [ ${#objs[@]} -gt 0 ] || die "none of our objects is built in $out"
 
 neg=$BUILD/static-negative
@@ -21,10 +28,12 @@ cp -r "$TOP/tests/static/negative" "$neg"
 
 warnings_of() {	# warnings_of LOG [sparse]: diagnostics on our sources
 	local w
-	w=$(grep -E '^[^ ]+\.[ch]:[0-9]+:[0-9]+: (warning|error)' "$1" || true)
+	# Not the vDSO, which kbuild builds first with C=2 on arm64: not ours.
+	w=$(grep -E '^[^ ]+\.[ch]:[0-9]+:[0-9]+: (warning|error)' "$1" |
+		grep -v '/kernel/vdso/' || true)
 	# gcc and clang end theirs with [-Wflag]; sparse's carry none. The
 	# sparse check counts only sparse's, so that it proves itself.
-	[ "${2:-}" = sparse ] && w=$(printf '%s\n' "$w" | grep -v '\]$' || true)
+	[ "${2%-arm64}" = sparse ] && w=$(printf '%s\n' "$w" | grep -v '\]$' || true)
 	printf '%s' "$w"
 }
 
@@ -73,4 +82,15 @@ clang_make() {
 clang_make "$clang_out" prepare modules_prepare > "$BUILD/static-clang-prepare.log" 2>&1 ||
 	{ result FAIL static/clang-w1 "clang prepare failed: $(tail -n 1 "$BUILD/static-clang-prepare.log")"; exit 1; }
 check clang-w1 clang_make "$clang_out" W=1
+
+# arm64: the objects only it builds (the SMMUv3 side), W=1 and sparse.
+mapfile -t objs < <(comm -13 <(our_objects "$out" | sort) <(our_objects "$out64" | sort))
+if [ ${#objs[@]} -eq 0 ]; then
+	result FAIL static/w1-arm64 "none of our arm64-only objects is built in $out64"
+else
+	w1_arm64_dir=$out64
+	sparse_arm64_dir=$out64
+	check w1-arm64 kmake arm64 "$out64" W=1
+	check sparse-arm64 kmake arm64 "$out64" C=2
+fi
 [ $nfail -eq 0 ]
