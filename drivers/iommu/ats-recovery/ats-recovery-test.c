@@ -32,6 +32,9 @@ struct fake_dev {
 	int restore_ret;	/* what the fake attach returns */
 	int driver_ret;		/* what the driver answers after the reset */
 	bool recover_blocks;
+	/* Another device the fence sees time out, reported from inside it */
+	struct fake_dev *times_out_in_fence;
+	int nested_report;	/* what that report returned, 1 or 0 */
 	struct completion recover_entered;
 	struct completion recover_release;
 };
@@ -51,6 +54,9 @@ static int fake_fence(struct device *dev)
 	/* Whatever the fence flushes must already skip the device. */
 	f->fence_saw_muted = iommu_ats_fenced(dev);
 	f->entry_ats = false;
+	if (f->times_out_in_fence)
+		f->nested_report = iommu_ats_report_timeout(f->times_out_in_fence->dev,
+							    IOMMU_ATS_TIMEOUT);
 	return 0;
 }
 
@@ -224,6 +230,39 @@ static void ats_report_with_irqs_off(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->nr_fences, 1);
 	wait_recovery(f);
 	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_FENCED);
+}
+
+/*
+ * A fence's own invalidation sees another device time out (VT-d: an ITE
+ * aborts every pending wait and names that device): the report nests in
+ * the fence. Here each of two devices' fences sees the other: A's fence
+ * fences B from inside it, B's fence reports A, which is fenced already
+ * and held by this very CPU: the report must return at once. No
+ * deadlock, no lockdep report (the run's kernel log is checked).
+ */
+static void ats_report_nested_in_fence(struct kunit *test)
+{
+	struct fake_dev *a = fake_dev_create(test, "ats-fake-a", &fake_backend_no_recover);
+	struct fake_dev *b = fake_dev_create(test, "ats-fake-b", &fake_backend_no_recover);
+
+	a->times_out_in_fence = b;
+	b->times_out_in_fence = a;
+	a->nested_report = -1;
+	b->nested_report = -1;
+
+	KUNIT_EXPECT_TRUE(test, iommu_ats_report_timeout(a->dev, IOMMU_ATS_TIMEOUT));
+	KUNIT_EXPECT_EQ(test, a->nr_fences, 1);
+	KUNIT_EXPECT_EQ(test, b->nr_fences, 1);
+	KUNIT_EXPECT_EQ(test, a->nested_report, 1);
+	KUNIT_EXPECT_EQ(test, b->nested_report, 0);
+	KUNIT_EXPECT_FALSE(test, a->entry_ats);
+	KUNIT_EXPECT_FALSE(test, b->entry_ats);
+	KUNIT_EXPECT_TRUE(test, iommu_ats_fenced(a->dev));
+	KUNIT_EXPECT_TRUE(test, iommu_ats_fenced(b->dev));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ats(b)->nr_reports), 1L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ats(a)->nr_reports), 2L);
+	wait_recovery(a);
+	wait_recovery(b);
 }
 
 /* Invariant 5: a storm of reports costs one fence and one recovery. */
@@ -591,6 +630,7 @@ static struct kunit_case iommu_ats_recovery_cases[] = {
 	KUNIT_CASE(ats_report_fence_recover_unfence),
 	KUNIT_CASE(ats_report_with_irqs_off),
 	KUNIT_CASE(ats_report_storm_collapses),
+	KUNIT_CASE(ats_report_nested_in_fence),
 	KUNIT_CASE(ats_devices_recover_independently),
 	KUNIT_CASE(ats_attach_while_fenced_keeps_ats_off),
 	KUNIT_CASE(ats_failed_reset_isolates_then_good_reset_unfences),

@@ -123,6 +123,14 @@ bool iommu_ats_report_timeout(struct device *dev, enum iommu_ats_reason reason)
 EXPORT_SYMBOL_GPL(iommu_ats_report_timeout);
 
 /*
+ * How many fences this CPU is inside. A fence's own invalidation can see
+ * another device time out (VT-d: an ITE aborts every pending wait, and
+ * names whichever device timed out), so a report can nest in a fence: its
+ * lock is taken with the nesting depth as lockdep subclass.
+ */
+static DEFINE_PER_CPU(unsigned int, iommu_ats_fence_depth);
+
+/*
  * Runs the driver's fence op for @ad, with @ad->lock held (interrupts off),
  * and traces how long it took. Every hardware fence goes through here.
  */
@@ -132,7 +140,9 @@ int iommu_ats_hw_fence(struct iommu_ats_dev *ad)
 	int ret;
 
 	lockdep_assert_held(&ad->lock);
+	this_cpu_inc(iommu_ats_fence_depth);
 	ret = ad->backend->fence ? ad->backend->fence(ad->dev) : -EOPNOTSUPP;
+	this_cpu_dec(iommu_ats_fence_depth);
 	trace_iommu_ats_fence(ad->dev, ret, local_clock() - start);
 	return ret;
 }
@@ -141,6 +151,7 @@ static bool __iommu_ats_report(struct device *dev, struct iommu_ats_dev *ad,
 			       enum iommu_ats_reason reason)
 {
 	unsigned long flags;
+	unsigned int depth;
 	int ret;
 
 	if (!ad) {
@@ -155,7 +166,21 @@ static bool __iommu_ats_report(struct device *dev, struct iommu_ats_dev *ad,
 		return false;
 	}
 
-	raw_spin_lock_irqsave(&ad->lock, flags);
+	/*
+	 * Fenced already: nothing to do, and the lock may be held by the
+	 * fence this report nests in (the state is set before the fence op
+	 * runs), so do not take it.
+	 */
+	if (iommu_ats_state_is_fenced(READ_ONCE(ad->state)))
+		return false;
+
+	/*
+	 * A CPU inside a fence has interrupts off, so a report that is not
+	 * nested in one reads 0 wherever it runs.
+	 */
+	depth = this_cpu_read(iommu_ats_fence_depth);
+	raw_spin_lock_irqsave_nested(&ad->lock, flags,
+				     min(depth, MAX_LOCKDEP_SUBCLASSES - 1));
 	if (ad->dying || iommu_ats_state_is_fenced(ad->state)) {
 		raw_spin_unlock_irqrestore(&ad->lock, flags);
 		return false;
