@@ -95,6 +95,16 @@ bind_errtest() {
 # errtest_events: the callbacks ats_errtest saw, one line, in order
 errtest_events() { cut -d' ' -f2 /sys/kernel/debug/ats_errtest/events | tr '\n' ' ' | sed 's/ $//'; }
 
+# vda_pattern_md5: the md5 of the 1 MiB at 4 MiB into /dev/vda (where the
+# scenarios write their pattern), once the disk is back after a rebind;
+# returns 1 if it does not come back within 10 s
+vda_pattern_md5() {
+	local i=0
+	while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -b /dev/vda ] || return 1
+	dd if=/dev/vda bs=64k skip=64 count=16 2>/dev/null | md5sum | cut -d' ' -f1
+}
+
 # dmesg_has TEXT: the kernel log has TEXT
 dmesg_has() { dmesg | grep -qF -- "$1"; }
 

@@ -25,9 +25,6 @@ dmesg_has "$blk: recovery: the driver has no error handlers: unbind, reset, rebi
 [ "$(driver_of "$blk")" = virtio-pci ] || fail "$blk is bound to '$(driver_of "$blk")' after the recovery"
 [ "$(ats_state "$blk")" = enabled ] || fail "$blk: ATS is $(ats_state "$blk") after the recovery"
 
-i=0
-while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ -b /dev/vda ] || fail "/dev/vda did not come back"
-got=$(dd if=/dev/vda bs=64k skip=64 count=16 2>/dev/null | md5sum | cut -d' ' -f1)
+got=$(vda_pattern_md5) || fail "/dev/vda did not come back"
 [ "$got" = "$want" ] || fail "read back md5 $got, wrote $want: data lost"
 info "unbound, reset, rebound; ATS enabled again; read back md5 $got: data intact"

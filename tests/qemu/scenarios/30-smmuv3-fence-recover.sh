@@ -75,9 +75,6 @@ dmesg_has "$blk: recovery: the driver has no error handlers: unbind, reset, rebi
 	fail "no unbind/reset/rebind line in the kernel log"
 grep -q "iommu_ats_unfence: device=$blk ret=0" $T/trace || fail "no successful unfence in the trace"
 [ "$(driver_of "$blk")" = virtio-pci ] || fail "$blk is bound to '$(driver_of "$blk")' after the recovery"
-i=0
-while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ -b /dev/vda ] || fail "/dev/vda did not come back"
-got=$(dd if=/dev/vda bs=64k skip=64 count=16 2>/dev/null | md5sum | cut -d' ' -f1)
+got=$(vda_pattern_md5) || fail "/dev/vda did not come back"
 [ "$got" = "$want" ] || fail "read back md5 $got, wrote $want: data lost"
 info "recovered: unbound, reset, rebound, unfenced; state ok; read back md5 $got: data intact"

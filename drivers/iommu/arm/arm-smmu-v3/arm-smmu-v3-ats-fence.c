@@ -190,20 +190,27 @@ VISIBLE_IF_KUNIT bool arm_smmu_atc_report_sid(struct arm_smmu_device *smmu,
 }
 EXPORT_SYMBOL_IF_KUNIT(arm_smmu_atc_report_sid);
 
+/* @check on the device of @sid, under streams_lock; false without one */
+static bool arm_smmu_atc_sid_check(struct arm_smmu_device *smmu, u32 sid,
+				   bool (*check)(struct device *dev))
+{
+	struct arm_smmu_master *master;
+	unsigned long flags;
+	bool ret;
+
+	raw_spin_lock_irqsave(&smmu->streams_lock, flags);
+	master = arm_smmu_atc_find_master(smmu, sid);
+	ret = master && check(master->dev);
+	raw_spin_unlock_irqrestore(&smmu->streams_lock, flags);
+	return ret;
+}
+
 /* Is the device of @sid fenced already? Then it is not probed again. */
 VISIBLE_IF_KUNIT bool arm_smmu_atc_sid_fenced(struct arm_smmu_device *smmu,
 					      u32 sid)
 {
-	struct arm_smmu_master *master;
-	unsigned long flags;
-	bool fenced;
-
 	KUNIT_STATIC_STUB_REDIRECT(arm_smmu_atc_sid_fenced, smmu, sid);
-	raw_spin_lock_irqsave(&smmu->streams_lock, flags);
-	master = arm_smmu_atc_find_master(smmu, sid);
-	fenced = master && iommu_ats_fenced(master->dev);
-	raw_spin_unlock_irqrestore(&smmu->streams_lock, flags);
-	return fenced;
+	return arm_smmu_atc_sid_check(smmu, sid, iommu_ats_fenced);
 }
 EXPORT_SYMBOL_IF_KUNIT(arm_smmu_atc_sid_fenced);
 
@@ -211,16 +218,8 @@ EXPORT_SYMBOL_IF_KUNIT(arm_smmu_atc_sid_fenced);
 VISIBLE_IF_KUNIT bool arm_smmu_atc_inject_sid(struct arm_smmu_device *smmu,
 					      u32 sid)
 {
-	struct arm_smmu_master *master;
-	unsigned long flags;
-	bool fire;
-
 	KUNIT_STATIC_STUB_REDIRECT(arm_smmu_atc_inject_sid, smmu, sid);
-	raw_spin_lock_irqsave(&smmu->streams_lock, flags);
-	master = arm_smmu_atc_find_master(smmu, sid);
-	fire = master && iommu_ats_inject_timeout(master->dev);
-	raw_spin_unlock_irqrestore(&smmu->streams_lock, flags);
-	return fire;
+	return arm_smmu_atc_sid_check(smmu, sid, iommu_ats_inject_timeout);
 }
 EXPORT_SYMBOL_IF_KUNIT(arm_smmu_atc_inject_sid);
 
