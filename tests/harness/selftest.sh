@@ -71,11 +71,11 @@ judge timeout fail 124 "${good%# atstest: done}"
 judge no-end-marker fail 0 "${good%# atstest: done}"
 # A host-side check of QEMU's trace a scenario asked for (qemu-trace-*)
 trace='# qemu-trace-begin w
-12@1.5:amdvi_devtab_inval device 01:00.0
+amdvi_devtab_inval device table entry for devid: 01:00.0 invalidated
 # qemu-trace-end w
 # qemu-trace-check w a/model 1 amdvi_devtab_inval.*01:00.0'
 judge qemu-trace-found pass 0 "$good
 $trace"
 judge qemu-trace-missing fail 0 "$good
-${trace/device 01:00.0/device 02:00.0}"
+${trace/devid: 01:00.0/devid: 02:00.0}"
 [ $nfail -eq 0 ]

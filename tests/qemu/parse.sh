@@ -42,9 +42,10 @@ done
 # W must match REGEX, or NAME fails.
 while read -r _ _ w name min regex; do
 	n=$(printf '%s\n' "$clean" | awk -v w="$w" -v re="$regex" '
-		$0 == "# qemu-trace-begin " w { on = 1; c = 0; next }
-		$0 == "# qemu-trace-end " w { on = 0; print c; exit }
-		on && $0 !~ /^# / && $0 ~ re { c++ }')
+		$0 == "# qemu-trace-begin " w && !done { on = 1; next }
+		$0 == "# qemu-trace-end " w && on { on = 0; done = 1; next }
+		on && $0 !~ /^# / && $0 ~ re { c++ }
+		END { print c + 0 }')
 	if [ "${n:-0}" -ge "$min" ]; then
 		verdict PASS "$name"
 	else
