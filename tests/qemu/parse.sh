@@ -65,7 +65,7 @@ if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
 elif [ -n "$splats" ]; then
 	verdict FAIL kernel-log "kernel splat: $(printf '%s\n' "$splats" | head -n 1)"
 	printf '%s\n' "$splats" | sed 's/^/    /'
-elif ! printf '%s\n' "$clean" | grep -q '^# atstest: done'; then
+elif ! grep -q '^# atstest: done' <<< "$clean"; then
 	verdict FAIL kernel-log "the guest did not reach its end (qemu exit $qemu_rc; last line: $(printf '%s\n' "$clean" | tail -n 1))"
 else
 	verdict PASS kernel-log
