@@ -16,12 +16,13 @@
  * I = 0 (no more ATS translation requests answered) and the blocked
  * domain's translation fields (V = 1, TV = 1, mode 0, IR = IW = 0: no DMA
  * at all), then CMD_INV_DEV_ENTRY for each and a completion wait; never an
- * IOTLB invalidation. The specification describes I as what makes the
- * IOMMU answer ATS requests; it was not found to say that I = 0 makes it
- * refuse requests already translated by the device, so the fence does not
- * rely on I alone. The cost: the function loses all DMA, translated or
- * not, until it is reset and attached afresh. Each qword is updated with
- * cmpxchg, without dev_data->dte_lock (a spinlock_t).
+ * IOTLB invalidation. The specification (48882) names I the IOTLB enable,
+ * what makes the IOMMU answer ATS translation requests; whether I = 0
+ * also makes it refuse requests the device already translated could not
+ * be confirmed from its text, so the fence does not rely on I alone. The
+ * cost: the function loses all DMA, translated or not, until it is reset
+ * and attached afresh. Each qword is updated with cmpxchg, without
+ * dev_data->dte_lock (a spinlock_t).
  *
  * Attach: while the device is fenced its entry gets I = 0 and ATS stays
  * disabled at the device; the fresh attach after a good reset sets both
