@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # selftest.sh: proves that the harness itself can fail. A broken glue patch
 # must stop the tree with a message naming the patch and the file; the
-# console judge must fail a "not ok", a missing result, a kernel WARN and a
-# timeout, and pass a clean log. Each is a static check in $RESULTS.
+# console judge must fail a "not ok", a missing result, a kernel WARN, a
+# timeout and a missing QEMU trace line a scenario asked for, and pass a
+# clean log. Each is a static check in $RESULTS.
 . "$(dirname "$0")/../../workspace/lib.sh"
 
 tmp=$(mktemp -d)
@@ -68,4 +69,13 @@ judge lockdep fail 0 "$good
 [    3.1] WARNING: possible circular locking dependency detected"
 judge timeout fail 124 "${good%# atstest: done}"
 judge no-end-marker fail 0 "${good%# atstest: done}"
+# A host-side check of QEMU's trace a scenario asked for (qemu-trace-*)
+trace='# qemu-trace-begin w
+amdvi_devtab_inval device table entry for devid: 01:00.0 invalidated
+# qemu-trace-end w
+# qemu-trace-check w a/model 1 amdvi_devtab_inval.*01:00.0'
+judge qemu-trace-found pass 0 "$good
+$trace"
+judge qemu-trace-missing fail 0 "$good
+${trace/devid: 01:00.0/devid: 02:00.0}"
 [ $nfail -eq 0 ]

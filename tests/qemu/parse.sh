@@ -35,6 +35,23 @@ for s in "$@"; do
 	esac
 done
 
+# What a scenario asks the host to check in QEMU's own trace (its stderr,
+# in this log): the guest writes "# qemu-trace-begin W" and
+# "# qemu-trace-end W" to /dev/console around what it does, then
+# "# qemu-trace-check W NAME MIN REGEX": at least MIN lines of the window
+# W must match REGEX, or NAME fails.
+while read -r _ _ w name min regex; do
+	n=$(printf '%s\n' "$clean" | awk -v w="$w" -v re="$regex" '
+		$0 == "# qemu-trace-begin " w && !done { on = 1; next }
+		$0 == "# qemu-trace-end " w && on { on = 0; done = 1; next }
+		on && $0 !~ /^# / && $0 ~ re { c++ }
+		END { print c + 0 }')
+	if [ "${n:-0}" -ge "$min" ]; then
+		verdict PASS "$name"
+	else
+		verdict FAIL "$name" "${n:-0} line(s) of QEMU's trace match '$regex' in window $w, expected $min or more"
+	fi
+done < <(printf '%s\n' "$clean" | grep -E '^# qemu-trace-check [^ ]+ [^ ]+ [0-9]+ ' || true)
 # The kernel's own complaints. Any of these fails the boot even when every
 # scenario passed: a WARN or lockdep report is a bug.
 splat='WARNING: CPU:|BUG:|Oops|Kernel panic|general protection fault|'
@@ -48,7 +65,7 @@ if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
 elif [ -n "$splats" ]; then
 	verdict FAIL kernel-log "kernel splat: $(printf '%s\n' "$splats" | head -n 1)"
 	printf '%s\n' "$splats" | sed 's/^/    /'
-elif ! printf '%s\n' "$clean" | grep -q '^# atstest: done'; then
+elif ! grep -q '^# atstest: done' <<< "$clean"; then
 	verdict FAIL kernel-log "the guest did not reach its end (qemu exit $qemu_rc; last line: $(printf '%s\n' "$clean" | tail -n 1))"
 else
 	verdict PASS kernel-log
