@@ -7,7 +7,7 @@
 // Options: --no-includes --include-headers
 virtual report
 
-@builder@
+@builder exists@
 identifier fn;
 position p;
 @@
