@@ -8,10 +8,12 @@
 /// function's calls are collected, then followed from the roots (the fence
 /// ops and the report entry points) across files. A call through a struct
 /// member (iommu->flush.flush_context(...)) goes to every function
-/// assigned to a member of that name; a call to a name goes to that file's
-/// function if it has one, else to every file's. Both can only add paths
-/// (a false report), never hide one. Not followed: function pointers passed
-/// as arguments.
+/// assigned to a member of that name; a function named in a body without
+/// being called (a callback passed to pci_for_each_dma_alias(), say) counts
+/// as called; a call to a name goes to that file's function if it has one,
+/// else to every file's. All of these can only add paths (a false report),
+/// never hide one. Not followed: pointers kept in variables and called
+/// through them.
 ///
 /// One known exception, not ours: dmar_latency_update() (VT-d's
 /// CONFIG_DMAR_PERF statistics) takes a spinlock_t in qi_submit_sync(),
@@ -138,6 +140,7 @@ blank = re.compile(r"/\*.*?\*/|//[^\n]*|\"(?:\\.|[^\"\\\n])*\"|" +
 call = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 # Calls through a struct member ("x->flush_context(", "ops->ats_fence(")
 # resolve to every function assigned to a member of that name.
+word = re.compile(r"\b([A-Za-z_]\w*)\b")
 member_call = re.compile(r"(?:->|\.)\s*([A-Za-z_]\w*)\s*\(")
 member_set = re.compile(r"(?:->|\.)\s*([A-Za-z_]\w*)\s*=\s*&?\s*([A-Za-z_]\w*)\s*[,;}]")
 keywords = set(["if", "for", "while", "switch", "return", "sizeof",
@@ -159,6 +162,7 @@ defined_in = collections.defaultdict(set)
 for file, fns in starts.items():
 	for line, f in fns:
 		defined_in[f].add(file)
+known = set(defined_in)
 texts = {}
 members = collections.defaultdict(set)
 for file in starts:
@@ -175,6 +179,7 @@ for file, fns in starts.items():
 	for line, f in fns:
 		body = body_of(text, line_at[line - 1])
 		names = set(call.findall(body))
+		names |= set(word.findall(body)) & known
 		for m in member_call.findall(body):
 			names |= members.get(m, set())
 		for g in sorted(names):
