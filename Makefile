@@ -17,13 +17,14 @@ CONFIGS_x86_64 := configs/common.config configs/debug.config configs/x86_64.conf
 CONFIGS_arm64 := configs/common.config configs/debug.config configs/arm64.config
 
 .PHONY: help deps tree x86_64 arm64 kernels kunit kunit-x86_64 kunit-arm64 \
-	qemu-tests series series-check static check demo clean distclean
+	qemu-tests series series-check static check demo bench clean distclean
 
 help:
 	@sed -n 's/^#   //p' Makefile
 	@echo "  make deps | tree | x86_64 | arm64 | kunit | qemu-tests | series | check | demo"
 	@echo "  one machine:   make qemu-tests MACHINES=vtd [SCENARIOS='00-iommu-active']"
 	@echo "  one suite:     make kunit-arm64 SUITE='arm-smmu-v3-kunit-test'  (a kunit.py filter glob)"
+	@echo "  make bench     benchmarks, base vs patched kernel: one table, appended to tests/bench/results.md"
 
 deps:
 	@workspace/deps.sh
@@ -62,6 +63,10 @@ check: deps
 
 demo: deps
 	@workspace/demo.sh
+
+# Benchmarks: base and patched non-debug kernels, one table (workspace/bench.sh).
+bench: tree
+	@workspace/bench.sh
 
 clean:
 	rm -rf $(BUILD)/out $(BUILD)/kunit $(BUILD)/qemu $(BUILD)/series $(RESULTS)
