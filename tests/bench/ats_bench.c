@@ -19,6 +19,13 @@
  *                    layer's static key off (no device with ATS probed),
  *                    on (nothing fenced), and on with a device counted as
  *                    fenced. Under QEMU -icount the TSC counts instructions.
+ *   key off|on       turns the layer's static key off (every fence check of
+ *                    the invalidation paths becomes a NOP, as on a system
+ *                    where no device with ATS was probed) and back on, to
+ *                    time the success path with and without the checks in
+ *                    one boot. Only while nothing is fenced; while it is
+ *                    off nothing must be reported (a fenced device would
+ *                    not be muted). Unloading the module turns it back on.
  *
  * A command allocates nothing (the buffers are static), so that the
  * allocations traced in the writer's task during a storm are the report
@@ -48,6 +55,7 @@ static unsigned int bench_ndevs;
 static char bench_cmd[4096];
 static char bench_result[512];
 static struct dentry *bench_dir;
+static bool bench_key_off;
 
 static void bench_put_devices(void)
 {
@@ -211,6 +219,28 @@ static int bench_hotpath(void)
 	return 0;
 }
 
+static int bench_key(const char *arg)
+{
+	if (!arg)
+		return -EINVAL;
+	if (!strcmp(arg, "off")) {
+		if (!static_key_enabled(&iommu_ats_active) ||
+		    atomic_read(&iommu_ats_nr_fenced))
+			return -EBUSY;
+		static_branch_disable(&iommu_ats_active);
+		bench_key_off = true;
+	} else if (!strcmp(arg, "on")) {
+		if (bench_key_off)
+			static_branch_enable(&iommu_ats_active);
+		bench_key_off = false;
+	} else {
+		return -EINVAL;
+	}
+	scnprintf(bench_result, sizeof(bench_result), "key=%s\n",
+		  static_key_enabled(&iommu_ats_active) ? "on" : "off");
+	return 0;
+}
+
 static int bench_run(char *cmd)
 {
 	char *verb = strsep(&cmd, " \t\n");
@@ -227,6 +257,8 @@ static int bench_run(char *cmd)
 		return bench_each();
 	if (!strcmp(verb, "hotpath"))
 		return bench_hotpath();
+	if (!strcmp(verb, "key"))
+		return bench_key(cmd ? strim(cmd) : NULL);
 	return -EINVAL;
 }
 
@@ -281,6 +313,8 @@ static void __exit ats_bench_exit(void)
 	debugfs_remove_recursive(bench_dir);
 	mutex_lock(&bench_lock);
 	bench_put_devices();
+	if (bench_key_off)
+		static_branch_enable(&iommu_ats_active);
 	mutex_unlock(&bench_lock);
 }
 

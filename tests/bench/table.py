@@ -86,6 +86,7 @@ def main():
     ap.add_argument("--patched", default="?")
     ap.add_argument("--failed", default="")
     ap.add_argument("--icount-shift", type=int, default=5)
+    ap.add_argument("--retried", default="")
     a = ap.parse_args()
     rows = parse(a.lines)
     by = lambda what: [r for r in rows if r["what"] == what]
@@ -101,6 +102,7 @@ def main():
     dev = by("dmadev")
     dma = by("dma")
     ratios = []		# (clock label, op, ratio, per-round ratios)
+    keyratios = []	# (clock label, op, on/off ratio)
     scale = {"wall": 1.0, "icount": 1000.0 / (1 << a.icount_shift)}
     for clock, what, fmt in (("wall", "µs, TCG wall clock", "{:.1f}"),
                              ("icount", "instructions (QEMU -icount)", "{:.0f}")):
@@ -125,6 +127,21 @@ def main():
                 ratio = "{:.4f}".format(q)
             add("success path: dma_map_benchmark {}, {} per call (strict, ATS on)".format(op, what),
                 "vtd", spread(b, fmt), spread(p, fmt), ratio)
+        # The same boots of the patched kernel, the layer's static key off
+        # (in the base column) and on, alternating.
+        keyrows = [r for r in by("dmakey") if r.get("clock", "wall") == clock]
+        for key, op in (("map_us", "map"), ("unmap_us", "unmap")) if keyrows else ():
+            off = [num(r[key]) * scale[clock] for r in keyrows if num(r.get(key)) is not None]
+            on = [num(r[key]) * scale[clock] for r in rows_c
+                  if r.get("kernel") == "patched" and num(r.get(key)) is not None]
+            ratio = ""
+            if off and on and statistics.median(off) > 0:
+                q = statistics.median(on) / statistics.median(off)
+                keyratios.append((clock, op, q))
+                ratio = "{:.4f}".format(q)
+            add("└ patched kernel alone, same boots: layer's static key off (base column) / on, {} {}".format(
+                op, what.split(" (")[0].replace(", TCG wall clock", "")), "vtd",
+                "off: " + spread(off, fmt), "on: " + spread(on, fmt), ratio)
 
     # 2. Hot path.
     hp = by("hotpath")
@@ -215,8 +232,8 @@ def main():
     if dev:
         d = dev[0]
         out.append("- success path on {} ({}, ATS {}, {} domain, {}), dma_map_benchmark -t 1 -g 1; "
-                   "each round boots base then patched on TCG's wall clock, then the same under "
-                   "-icount; medians over every run of every round".format(
+                   "one vCPU; each round boots base then patched on TCG's wall clock, then the same "
+                   "under -icount; medians over every run of every round".format(
                        d.get("dev"), "virtio-rng", d.get("ats"), d.get("domain"),
                        "iommu.strict=" + d.get("iommu.strict", "?")))
     if a.elapsed:
@@ -237,11 +254,18 @@ def main():
                        op, {"wall": "wall clock", "icount": "instructions"}[clock], q, qmean,
                        ", ".join("{:.3f}".format(x) for x in rr) if rr else "n/a",
                        RATIO_TARGET, "holds" if q <= RATIO_TARGET else "does not hold"))
+    for clock, op, q in keyratios:
+        out.append("- success path, {} ({}), patched kernel alone: key on/off {:.4f}: the cost of the "
+                   "layer's checks with everything else equal".format(
+                       op, {"wall": "wall clock", "icount": "instructions"}[clock], q))
     if dma:
         out.append("- dma_map_benchmark counts whole 100 ns per map and unmap (truncated); under "
                    "-icount shift={} one instruction is {} ns, so its step is {:.1f} instructions".format(
                        a.icount_shift, 1 << a.icount_shift, 100.0 / (1 << a.icount_shift)))
     out.extend("- " + n for n in notes)
+    if a.retried.strip():
+        out.append("- booted again after QEMU 7.2's TCG text-patching race (Oops: int3; fixed in QEMU "
+                   "8.1): " + "; ".join(x for x in a.retried.splitlines() if x.strip()))
     if a.failed.strip():
         out.append("- failed boots (their figures are missing): " + "; ".join(
             x for x in a.failed.splitlines() if x.strip()))
