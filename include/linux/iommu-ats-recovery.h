@@ -81,6 +81,7 @@ extern atomic_t iommu_ats_nr_fenced;
 
 bool iommu_ats_report_timeout(struct device *dev, enum iommu_ats_reason reason);
 bool __iommu_ats_fenced(struct device *dev);
+bool iommu_ats_in_fence(void);
 /* For the IOMMU core */
 int iommu_ats_probe_device(struct device *dev);
 void iommu_ats_release_device(struct device *dev);
@@ -171,6 +172,11 @@ static inline bool iommu_ats_report_timeout(struct device *dev,
 }
 
 static inline bool iommu_ats_fenced(struct device *dev)
+{
+	return false;
+}
+
+static inline bool iommu_ats_in_fence(void)
 {
 	return false;
 }

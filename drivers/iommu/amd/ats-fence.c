@@ -40,16 +40,12 @@
 #include <linux/init.h>
 #include <linux/iommu.h>
 #include <linux/pci.h>
-#include <linux/percpu.h>
 #include <linux/seq_file.h>
 #include <asm/iommu.h>
 #include <kunit/visibility.h>
 
 #include "amd_iommu.h"
 #include "ats-fence.h"
-
-/* Set on a CPU while it fences: its own completion wait blames nobody. */
-static DEFINE_PER_CPU(bool, amd_ats_in_fence);
 
 /*
  * Was @tag, the completion wait sequence number an IOTLB invalidation was
@@ -106,7 +102,8 @@ bool amd_ats_cwait_timeout(struct amd_iommu *iommu, u64 waited)
 	bool blamed = false;
 	struct device *dev;
 
-	if (this_cpu_read(amd_ats_in_fence))
+	/* A fence's own wait: the fence op returns its failure itself */
+	if (iommu_ats_in_fence())
 		return false;
 
 	first = READ_ONCE(iommu->pci_seg->dev_data_list.first);
@@ -144,7 +141,7 @@ void amd_ats_cwait_done(struct amd_iommu *iommu, u64 waited)
 	struct device *dev;
 	u64 tag;
 
-	if (this_cpu_read(amd_ats_in_fence))
+	if (iommu_ats_in_fence())
 		return;
 
 	first = READ_ONCE(iommu->pci_seg->dev_data_list.first);
@@ -359,10 +356,7 @@ int amd_iommu_ats_fence(struct device *dev)
 	 */
 	smp_mb();
 	ret = amd_ats_walk(dev_data, iommu, amd_ats_fence_devid);
-
-	this_cpu_write(amd_ats_in_fence, true);
 	wret = amd_iommu_ats_completion_wait(iommu);
-	this_cpu_write(amd_ats_in_fence, false);
 	return ret ?: wret;
 }
 

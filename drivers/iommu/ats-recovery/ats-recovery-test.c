@@ -28,6 +28,7 @@ struct fake_dev {
 	bool blocked;
 	bool fence_irqs_off;
 	bool fence_saw_muted;
+	bool fence_saw_in_fence;	/* iommu_ats_in_fence() in the fence op */
 	int reset_result;	/* what the fake reset returns */
 	int restore_ret;	/* what the fake attach returns */
 	int driver_ret;		/* what the driver answers after the reset */
@@ -53,6 +54,8 @@ static int fake_fence(struct device *dev)
 	f->fence_irqs_off = irqs_disabled();
 	/* Whatever the fence flushes must already skip the device. */
 	f->fence_saw_muted = iommu_ats_fenced(dev);
+	/* A driver's own wait in here must blame nobody (AMD-Vi). */
+	f->fence_saw_in_fence = iommu_ats_in_fence();
 	f->entry_ats = false;
 	if (f->times_out_in_fence)
 		f->nested_report = iommu_ats_report_timeout(f->times_out_in_fence->dev,
@@ -227,6 +230,8 @@ static void ats_report_with_irqs_off(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, fenced);
 	KUNIT_EXPECT_TRUE(test, f->fence_irqs_off);
 	KUNIT_EXPECT_TRUE(test, f->fence_saw_muted);
+	KUNIT_EXPECT_TRUE(test, f->fence_saw_in_fence);
+	KUNIT_EXPECT_FALSE(test, iommu_ats_in_fence());
 	KUNIT_EXPECT_EQ(test, f->nr_fences, 1);
 	wait_recovery(f);
 	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_FENCED);

@@ -134,6 +134,23 @@ static DEFINE_PER_CPU(unsigned int, iommu_ats_fence_depth);
  * Runs the driver's fence op for @ad, with @ad->lock held (interrupts off),
  * and traces how long it took. Every hardware fence goes through here.
  */
+/**
+ * iommu_ats_in_fence() - is this CPU inside a driver's fence op?
+ *
+ * A driver whose fence op waits for its own commands uses this to tell a
+ * timeout of that wait, which the fence op returns itself, from one that
+ * must be blamed on the devices it covered.
+ *
+ * Context: any; meaningful with preemption off (a fence op runs with
+ * interrupts off).
+ * Return: true while a fence op runs on this CPU.
+ */
+bool iommu_ats_in_fence(void)
+{
+	return this_cpu_read(iommu_ats_fence_depth);
+}
+EXPORT_SYMBOL_GPL(iommu_ats_in_fence);
+
 int iommu_ats_hw_fence(struct iommu_ats_dev *ad)
 {
 	u64 start = local_clock();
