@@ -86,7 +86,7 @@ bool iommu_ats_in_fence(void);
 int iommu_ats_probe_device(struct device *dev);
 void iommu_ats_release_device(struct device *dev);
 bool __iommu_ats_inject_timeout(struct device *dev);
-enum iommu_ats_state iommu_ats_state(struct device *dev);
+enum iommu_ats_state iommu_ats_read_state(struct device *dev);
 
 /* Around every reset of a PCI function, and of every function below a bus */
 int pci_dev_reset_iommu_prepare(struct pci_dev *pdev);
@@ -222,7 +222,7 @@ static inline void iommu_ats_release_device(struct device *dev)
 {
 }
 
-static inline enum iommu_ats_state iommu_ats_state(struct device *dev)
+static inline enum iommu_ats_state iommu_ats_read_state(struct device *dev)
 {
 	return IOMMU_ATS_OK;
 }

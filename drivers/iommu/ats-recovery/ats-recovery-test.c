@@ -181,7 +181,7 @@ static void ats_report_fence_recover_unfence(struct kunit *test)
 	struct fake_dev *f = fake_dev_create(test, "ats-fake", &fake_backend);
 	int fenced_before = atomic_read(&iommu_ats_nr_fenced);
 
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_OK);
 	KUNIT_EXPECT_FALSE(test, iommu_ats_fenced(f->dev));
 
 	KUNIT_EXPECT_TRUE(test, iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT));
@@ -198,7 +198,7 @@ static void ats_report_fence_recover_unfence(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->nr_blocks, 1);
 	KUNIT_EXPECT_EQ(test, f->nr_restores, 1);
 	KUNIT_EXPECT_FALSE(test, f->blocked);
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_OK);
 	KUNIT_EXPECT_TRUE(test, f->entry_ats);
 	KUNIT_EXPECT_FALSE(test, iommu_ats_fenced(f->dev));
 	KUNIT_EXPECT_EQ(test, ats(f)->nr_fences, 1UL);
@@ -234,7 +234,7 @@ static void ats_report_with_irqs_off(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, iommu_ats_in_fence());
 	KUNIT_EXPECT_EQ(test, f->nr_fences, 1);
 	wait_recovery(f);
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_FENCED);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_FENCED);
 }
 
 /*
@@ -284,7 +284,7 @@ static void ats_report_storm_collapses(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->nr_fences, 1);
 	KUNIT_EXPECT_EQ(test, f->nr_recovers, 1);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ats(f)->nr_reports), 10000L);
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_OK);
 }
 
 /* Devices are fenced and recovered independently. */
@@ -305,9 +305,9 @@ static void ats_devices_recover_independently(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, a->nr_recovers, 1);
 	KUNIT_EXPECT_EQ(test, b->nr_recovers, 1);
 	KUNIT_EXPECT_EQ(test, c->nr_fences, 0);
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(a->dev), IOMMU_ATS_OK);
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(b->dev), IOMMU_ATS_ISOLATED);
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(c->dev), IOMMU_ATS_OK);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(a->dev), IOMMU_ATS_OK);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(b->dev), IOMMU_ATS_ISOLATED);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(c->dev), IOMMU_ATS_OK);
 	KUNIT_EXPECT_TRUE(test, a->entry_ats);
 	KUNIT_EXPECT_FALSE(test, b->entry_ats);
 	KUNIT_EXPECT_TRUE(test, c->entry_ats);
@@ -320,16 +320,16 @@ static void ats_attach_while_fenced_keeps_ats_off(struct kunit *test)
 
 	iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT);
 	wait_recovery(f);
-	KUNIT_ASSERT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_FENCED);
+	KUNIT_ASSERT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_FENCED);
 
 	/* Some other attach, e.g. a domain replacement: no unfence. */
 	KUNIT_EXPECT_EQ(test, fake_restore(f->dev), 0);
 	KUNIT_EXPECT_FALSE(test, f->entry_ats);
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_FENCED);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_FENCED);
 
 	/* A good reset, then the layer's own fresh attach: ATS back on. */
 	fake_reset(f, 0);
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_OK);
 	KUNIT_EXPECT_TRUE(test, f->entry_ats);
 	KUNIT_EXPECT_EQ(test, f->nr_restores, 2);
 }
@@ -342,7 +342,7 @@ static void ats_failed_reset_isolates_then_good_reset_unfences(struct kunit *tes
 	f->reset_result = -ETIMEDOUT;
 	iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT);
 	wait_recovery(f);
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_ISOLATED);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_ISOLATED);
 	KUNIT_EXPECT_TRUE(test, iommu_ats_fenced(f->dev));
 	KUNIT_EXPECT_FALSE(test, f->entry_ats);
 	KUNIT_EXPECT_TRUE(test, f->blocked);
@@ -351,7 +351,7 @@ static void ats_failed_reset_isolates_then_good_reset_unfences(struct kunit *tes
 
 	/* Another failure changes nothing; no retry storm. */
 	fake_reset(f, -EIO);
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_ISOLATED);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_ISOLATED);
 	KUNIT_EXPECT_EQ(test, f->nr_recovers, 1);
 	KUNIT_EXPECT_EQ(test, f->nr_restores, 0);
 
@@ -360,7 +360,7 @@ static void ats_failed_reset_isolates_then_good_reset_unfences(struct kunit *tes
 	KUNIT_EXPECT_EQ(test, f->nr_fences, 1);
 
 	fake_reset(f, 0);
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_OK);
 	KUNIT_EXPECT_TRUE(test, f->entry_ats);
 	KUNIT_EXPECT_FALSE(test, f->blocked);
 	KUNIT_EXPECT_EQ(test, ats(f)->nr_recoveries, 1UL);
@@ -376,20 +376,20 @@ static void ats_resets_of_healthy_device(struct kunit *test)
 	struct fake_dev *f = fake_dev_create(test, "ats-fake", &fake_backend);
 
 	fake_reset(f, 0);
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_OK);
 	KUNIT_EXPECT_EQ(test, f->nr_blocks, 1);
 	KUNIT_EXPECT_EQ(test, f->nr_restores, 1);
 	KUNIT_EXPECT_TRUE(test, f->entry_ats);
 	KUNIT_EXPECT_EQ(test, ats(f)->reset_gen, 1UL);
 
 	fake_reset(f, -ENOTTY);
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_OK);
 	KUNIT_EXPECT_EQ(test, f->nr_restores, 2);
 	KUNIT_EXPECT_TRUE(test, f->entry_ats);
 	KUNIT_EXPECT_EQ(test, ats(f)->reset_gen, 1UL);
 
 	fake_reset(f, -EIO);
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_ISOLATED);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_ISOLATED);
 	KUNIT_EXPECT_TRUE(test, f->blocked);
 	KUNIT_EXPECT_FALSE(test, f->entry_ats);
 	KUNIT_EXPECT_EQ(test, ats(f)->nr_failed_resets, 1UL);
@@ -418,7 +418,7 @@ static void ats_nested_resets(struct kunit *test)
 	iommu_ats_reset_begin(ad);
 	iommu_ats_reset_end(ad, -ETIMEDOUT);
 	iommu_ats_reset_end(ad, 0);
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_ISOLATED);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_ISOLATED);
 	KUNIT_EXPECT_TRUE(test, f->blocked);
 	KUNIT_EXPECT_EQ(test, f->nr_restores, 1);
 
@@ -427,7 +427,7 @@ static void ats_nested_resets(struct kunit *test)
 	iommu_ats_reset_begin(ad);
 	iommu_ats_reset_end(ad, -ENOTTY);
 	iommu_ats_reset_end(ad, 0);
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_OK);
 	KUNIT_EXPECT_TRUE(test, f->entry_ats);
 }
 
@@ -440,10 +440,10 @@ static void ats_injected_reset_failure(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iommu_ats_arm_reset_failure("no-such-device", 1), -ENODEV);
 	iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT);
 	wait_recovery(f);
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_ISOLATED);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_ISOLATED);
 	KUNIT_EXPECT_EQ(test, ats(f)->nr_failed_resets, 1UL);
 	fake_reset(f, 0);
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_OK);
 }
 
 /* A driver that cannot restart after a good reset: isolated all the same. */
@@ -454,7 +454,7 @@ static void ats_driver_disconnect_after_reset_isolates(struct kunit *test)
 	f->driver_ret = -EIO;
 	iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT);
 	wait_recovery(f);
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_ISOLATED);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_ISOLATED);
 	KUNIT_EXPECT_TRUE(test, iommu_ats_fenced(f->dev));
 	KUNIT_EXPECT_FALSE(test, f->entry_ats);
 }
@@ -467,7 +467,7 @@ static void ats_failed_restore_refences(struct kunit *test)
 	f->restore_ret = -ENOMEM;
 	iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT);
 	wait_recovery(f);
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_ISOLATED);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_ISOLATED);
 	KUNIT_EXPECT_TRUE(test, iommu_ats_fenced(f->dev));
 	KUNIT_EXPECT_EQ(test, f->nr_fences, 2);
 	KUNIT_EXPECT_FALSE(test, f->entry_ats);
@@ -484,7 +484,7 @@ static void ats_manual_policy_holds_fenced(struct kunit *test)
 	wait_recovery(f);
 	KUNIT_EXPECT_EQ(test, f->nr_drains, 1);
 	KUNIT_EXPECT_EQ(test, f->nr_recovers, 0);
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_FENCED);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_FENCED);
 }
 
 /* Without a recovery path the work stops at FENCED. */
@@ -495,7 +495,7 @@ static void ats_no_recovery_path_stays_fenced(struct kunit *test)
 	iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT);
 	wait_recovery(f);
 	KUNIT_EXPECT_EQ(test, f->nr_drains, 1);
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_FENCED);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_FENCED);
 	KUNIT_EXPECT_FALSE(test, f->entry_ats);
 }
 
@@ -511,7 +511,7 @@ static void ats_off_switch_makes_report_a_noop(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, f->nr_fences, 0);
 	KUNIT_EXPECT_TRUE(test, f->entry_ats);
-	KUNIT_EXPECT_EQ(test, iommu_ats_state(f->dev), IOMMU_ATS_OK);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_OK);
 	KUNIT_EXPECT_FALSE(test, work_pending(&ats(f)->work));
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ats(f)->nr_reports), 1L);
 }

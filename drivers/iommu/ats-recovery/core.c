@@ -249,13 +249,13 @@ bool __iommu_ats_fenced(struct device *dev)
 EXPORT_SYMBOL_GPL(__iommu_ats_fenced);
 
 /**
- * iommu_ats_state() - the ATS state of a device
+ * iommu_ats_read_state() - the ATS state of a device
  * @dev: the device
  *
  * Context: any.
  * Return: the state; %IOMMU_ATS_OK for a device the layer does not track.
  */
-enum iommu_ats_state iommu_ats_state(struct device *dev)
+enum iommu_ats_state iommu_ats_read_state(struct device *dev)
 {
 	enum iommu_ats_state state = IOMMU_ATS_OK;
 	struct iommu_ats_dev *ad;
@@ -267,7 +267,7 @@ enum iommu_ats_state iommu_ats_state(struct device *dev)
 	rcu_read_unlock();
 	return state;
 }
-EXPORT_SYMBOL_GPL(iommu_ats_state);
+EXPORT_SYMBOL_GPL(iommu_ats_read_state);
 
 /*
  * Sets up the state of @dev, which must have dev->iommu. Called at IOMMU

@@ -17,7 +17,9 @@ static struct iommu_ats_dev *to_ats(struct device *dev)
 static ssize_t state_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
 {
-	return sysfs_emit(buf, "%s\n", iommu_ats_state_name(iommu_ats_state(dev)));
+	enum iommu_ats_state state = iommu_ats_read_state(dev);
+
+	return sysfs_emit(buf, "%s\n", iommu_ats_state_name(state));
 }
 static DEVICE_ATTR_RO(state);
 
