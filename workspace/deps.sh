@@ -12,7 +12,7 @@ PACKAGES="
 	clang lld llvm
 	qemu-system-x86 qemu-system-arm qemu-system-data qemu-utils
 	busybox-static
-	coccinelle sparse
+	coccinelle sparse python3-sphinx
 "
 
 missing=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $PACKAGES 2>/dev/null |

@@ -3,7 +3,8 @@
 # static.sh: the static checks over our work, each a result line in
 # $RESULTS: checkpatch --strict on every patch of the exported series
 # (commit messages included), run inside the laid tree so that its
-# documentation look-ups see our patches; kernel-doc on our C files.
+# documentation look-ups see our patches; kernel-doc on our C files; the
+# kernel's Sphinx build of Documentation/iommu.
 # Needs "make tree" and "workspace/series.sh" first.
 . "$(dirname "$0")/lib.sh"
 
@@ -54,5 +55,40 @@ if [ ${#csrc[@]} -gt 0 ]; then
 		result FAIL static/kernel-doc "$(printf '%s\n' "$out" | head -n 1)"
 		printf '%s\n' "$out" | head -n 20 | sed 's/^/    /'
 	fi
+fi
+# The kernel's own documentation build (Sphinx) of a Documentation/ folder,
+# kernel-doc directives included. Prints its warnings; that graphviz is
+# missing is no warning about a file. No page built is an error too (no
+# Sphinx, a build that stopped).
+htmldocs() {	# htmldocs DIR
+	local out=$BUILD/htmldocs log
+
+	rm -rf "$out/Documentation/output/$1"
+	log=$(cd "$SRC" && make -s O="$out" SPHINXDIRS="$1" htmldocs 2>&1) || true
+	printf '%s\n' "$log" | grep -E 'WARNING|ERROR|CRITICAL|SEVERE' |
+		grep -v 'dot(1) not found' || true
+	[ -s "$out/Documentation/output/$1/index.html" ] ||
+		printf 'no Documentation/output/%s/index.html: %s\n' "$1" \
+			"$(printf '%s\n' "$log" | tail -n 1)"
+}
+
+# The negative page goes into the tree for its run only.
+negdoc=$SRC/Documentation/ats-recovery-negative
+rm -rf "$negdoc"
+cp -r "$neg/htmldocs" "$negdoc"
+out=$(htmldocs ats-recovery-negative)
+rm -rf "$negdoc"
+if printf '%s\n' "$out" | grep -q 'no-such-page' &&
+   printf '%s\n' "$out" | grep -q 'no-such-file'; then
+	result PASS static/htmldocs-fires
+else
+	result FAIL static/htmldocs-fires "missed a fault of tests/static/negative/htmldocs: $(printf '%s\n' "$out" | head -n 1)"
+fi
+out=$(htmldocs iommu)
+if [ -z "$out" ]; then
+	result PASS static/htmldocs
+else
+	result FAIL static/htmldocs "$(printf '%s\n' "$out" | head -n 1)"
+	printf '%s\n' "$out" | head -n 20 | sed 's/^/    /'
 fi
 [ $nfail -eq 0 ]
