@@ -130,10 +130,6 @@ EXPORT_SYMBOL_GPL(iommu_ats_report_timeout);
  */
 static DEFINE_PER_CPU(unsigned int, iommu_ats_fence_depth);
 
-/*
- * Runs the driver's fence op for @ad, with @ad->lock held (interrupts off),
- * and traces how long it took. Every hardware fence goes through here.
- */
 /**
  * iommu_ats_in_fence() - is this CPU inside a driver's fence op?
  *
@@ -151,6 +147,10 @@ bool iommu_ats_in_fence(void)
 }
 EXPORT_SYMBOL_GPL(iommu_ats_in_fence);
 
+/*
+ * Runs the driver's fence op for @ad, with @ad->lock held (interrupts off),
+ * and traces how long it took. Every hardware fence goes through here.
+ */
 int iommu_ats_hw_fence(struct iommu_ats_dev *ad)
 {
 	u64 start = local_clock();
