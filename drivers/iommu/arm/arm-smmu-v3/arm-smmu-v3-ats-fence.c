@@ -33,7 +33,6 @@
  * EATS = 0 and leaves ATS disabled at the device.
  */
 #include <linux/iommu-ats-recovery.h>
-#include <linux/rbtree.h>
 #include <kunit/static_stub.h>
 #include <kunit/visibility.h>
 
@@ -140,26 +139,6 @@ VISIBLE_IF_KUNIT int arm_smmu_ats_issue_sync(struct arm_smmu_device *smmu,
 }
 EXPORT_SYMBOL_IF_KUNIT(arm_smmu_ats_issue_sync);
 
-static int arm_smmu_stream_cmp_sid(const void *key, const struct rb_node *node)
-{
-	u32 sid = *(const u32 *)key;
-	u32 id = rb_entry(node, struct arm_smmu_stream, node)->id;
-
-	return sid < id ? -1 : sid > id;
-}
-
-/* The master of @sid; the caller holds smmu->streams_lock. */
-static struct arm_smmu_master *
-arm_smmu_atc_find_master(struct arm_smmu_device *smmu, u32 sid)
-{
-	struct rb_node *node;
-
-	lockdep_assert_held(&smmu->streams_lock);
-	node = rb_find(&sid, &smmu->streams, arm_smmu_stream_cmp_sid);
-	return node ? rb_entry(node, struct arm_smmu_stream, node)->master :
-		      NULL;
-}
-
 /*
  * Reports the device of @sid, under streams_lock so that it cannot be
  * released meanwhile (the fence runs inside the report). Return: true if
@@ -175,7 +154,7 @@ VISIBLE_IF_KUNIT bool arm_smmu_atc_report_sid(struct arm_smmu_device *smmu,
 
 	KUNIT_STATIC_STUB_REDIRECT(arm_smmu_atc_report_sid, smmu, sid, reason);
 	raw_spin_lock_irqsave(&smmu->streams_lock, flags);
-	master = arm_smmu_atc_find_master(smmu, sid);
+	master = arm_smmu_find_master(smmu, sid);
 	if (master) {
 		/* A concurrent report may have fenced it: ask, not the result */
 		iommu_ats_report_timeout(master->dev, reason);
@@ -199,7 +178,7 @@ static bool arm_smmu_atc_sid_check(struct arm_smmu_device *smmu, u32 sid,
 	bool ret;
 
 	raw_spin_lock_irqsave(&smmu->streams_lock, flags);
-	master = arm_smmu_atc_find_master(smmu, sid);
+	master = arm_smmu_find_master(smmu, sid);
 	ret = master && check(master->dev);
 	raw_spin_unlock_irqrestore(&smmu->streams_lock, flags);
 	return ret;

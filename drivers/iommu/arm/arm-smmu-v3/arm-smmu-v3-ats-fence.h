@@ -10,13 +10,15 @@
 
 #include "arm-smmu-v3.h"
 
-/* In arm-smmu-v3.c, for the fence and the localisation */
+/* In arm-smmu-v3.c, for the fence, the localisation and the reports */
 int arm_smmu_cmdq_issue_cmdlist(struct arm_smmu_device *smmu,
 				struct arm_smmu_cmdq *cmdq, u64 *cmds, int n,
 				bool sync);
 struct arm_smmu_ste *arm_smmu_get_step_for_sid(struct arm_smmu_device *smmu,
 					       u32 sid);
 irqreturn_t arm_smmu_gerror_handler(int irq, void *dev);
+struct arm_smmu_master *arm_smmu_find_master(struct arm_smmu_device *smmu,
+					     u32 sid);
 
 #ifdef CONFIG_IOMMU_ATS_RECOVERY
 
