@@ -58,19 +58,6 @@ VISIBLE_IF_KUNIT bool amd_ats_seq_in_window(u64 tag, u64 done, u64 waited)
 }
 EXPORT_SYMBOL_IF_KUNIT(amd_ats_seq_in_window);
 
-/**
- * amd_ats_tag_iotlb_inv() - remember the completion wait that covers an
- *	IOTLB invalidation
- * @dev_data: the device an INV_IOTLB_PAGES was just queued for
- * @seq: the sequence number of the next completion wait; 0 forgets
- *
- * Context: any; under iommu->lock when queueing.
- */
-void amd_ats_tag_iotlb_inv(struct iommu_dev_data *dev_data, u64 seq)
-{
-	WRITE_ONCE(dev_data->ats_inv_seq, seq);
-}
-
 /* The device behind @dev_data, if @iommu translates it. */
 static struct device *amd_ats_dev_on(struct amd_iommu *iommu,
 				     struct iommu_dev_data *dev_data)

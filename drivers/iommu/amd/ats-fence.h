@@ -10,14 +10,25 @@
 #include <linux/bits.h>
 #include <linux/types.h>
 
-struct amd_iommu;
-struct dev_table_entry;
-struct device;
-struct iommu_dev_data;
-struct pci_dev;
+#include "amd_iommu_types.h"
 
 #ifdef CONFIG_IOMMU_ATS_RECOVERY
-void amd_ats_tag_iotlb_inv(struct iommu_dev_data *dev_data, u64 seq);
+/**
+ * amd_ats_tag_iotlb_inv() - remember the completion wait that covers an
+ *	IOTLB invalidation
+ * @dev_data: the device an INV_IOTLB_PAGES was just queued for
+ * @seq: the sequence number of the next completion wait; 0 forgets
+ *
+ * On every IOTLB invalidation, hence inline: one store.
+ *
+ * Context: any; under iommu->lock when queueing.
+ */
+static inline void amd_ats_tag_iotlb_inv(struct iommu_dev_data *dev_data,
+					 u64 seq)
+{
+	WRITE_ONCE(dev_data->ats_inv_seq, seq);
+}
+
 bool amd_ats_cwait_timeout(struct amd_iommu *iommu, u64 waited);
 void amd_ats_cwait_done(struct amd_iommu *iommu, u64 waited);
 void amd_ats_iotlb_inv_timeout(struct amd_iommu *iommu, u16 devid);
@@ -72,7 +83,7 @@ static inline void amd_ats_iotlb_inv_timeout(struct amd_iommu *iommu, u16 devid)
 static inline u64 amd_ats_dte_iotlb(u64 data1, bool ats_enabled,
 				    struct device *dev)
 {
-	return ats_enabled ? data1 | BIT_ULL(32) : data1;
+	return ats_enabled ? data1 | DTE_FLAG_IOTLB : data1;
 }
 
 static inline void amd_ats_dte_recheck(struct amd_iommu *iommu,
@@ -83,7 +94,6 @@ static inline void amd_ats_dte_recheck(struct amd_iommu *iommu,
 
 #if IS_ENABLED(CONFIG_KUNIT)
 bool amd_ats_seq_in_window(u64 tag, u64 done, u64 waited);
-bool amd_ats_event_iotlb_timeout(const u32 *event, u16 *devid);
 u64 amd_ats_dte_iotlb_bits(u64 data1, bool ats_enabled, bool fenced);
 bool amd_ats_dte_fence_one(struct dev_table_entry *dte, bool snp);
 bool amd_ats_dte_clear_iotlb(struct dev_table_entry *dte);
