@@ -236,11 +236,13 @@ boot() {
 	done
 	QEMU_EXTRA=()
 	TIMEOUT=${BENCH_TIMEOUT:-600}
-	tr -d '\r' < "$log" | sed -n "s/^# BENCH /BENCH boot=$name /p" >> "$LINES"
+	# A failed boot's figures stay out of the table: they would enter
+	# the medians and leave base and patched with different runs.
 	if [ $rc -ne 0 ] || [ -n "$bad" ] || ! tr -d '\r' < "$log" | grep -q '^# atstest: done'; then
 		FAILED+=("$name: ${bad:-qemu exit $rc, no end marker} (log ${log#"$TOP"/})")
 		say "bench: $name: FAILED after $(( $(date +%s) - start )) s: ${bad:-qemu exit $rc} (log ${log#"$TOP"/})"
 	else
+		tr -d '\r' < "$log" | sed -n "s/^# BENCH /BENCH boot=$name /p" >> "$LINES"
 		say "bench: $name: $(( $(date +%s) - start )) s"
 	fi
 }
