@@ -102,6 +102,8 @@ vda_pattern_md5() {
 	local i=0
 	while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	[ -b /dev/vda ] || return 1
+	# From the device, not from what the page cache kept of the write
+	echo 3 > /proc/sys/vm/drop_caches
 	dd if=/dev/vda bs=64k skip=64 count=16 2>/dev/null | md5sum | cut -d' ' -f1
 }
 

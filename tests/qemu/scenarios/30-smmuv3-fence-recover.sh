@@ -73,7 +73,8 @@ echo 0 > $T/tracing_on
 [ "$(ats_attr "$blk" fences)" = $((fences + 2)) ] || fail "fences did not go up by two"
 dmesg_has "$blk: recovery: the driver has no error handlers: unbind, reset, rebind" ||
 	fail "no unbind/reset/rebind line in the kernel log"
-grep -q "iommu_ats_unfence: device=$blk ret=0" $T/trace || fail "no successful unfence in the trace"
+unfences=$(grep -c "iommu_ats_unfence: device=$blk ret=0" $T/trace || true)
+[ "$unfences" = 2 ] || fail "$unfences successful unfences in the trace, want 2 (the sysfs reset's and the recovery's)"
 [ "$(driver_of "$blk")" = virtio-pci ] || fail "$blk is bound to '$(driver_of "$blk")' after the recovery"
 got=$(vda_pattern_md5) || fail "/dev/vda did not come back"
 [ "$got" = "$want" ] || fail "read back md5 $got, wrote $want: data lost"
