@@ -16,12 +16,12 @@ export RESULTS
 CONFIGS_x86_64 := configs/common.config configs/debug.config configs/x86_64.config
 CONFIGS_arm64 := configs/common.config configs/debug.config configs/arm64.config
 
-.PHONY: help deps tree x86_64 arm64 kernels kunit kunit-x86_64 kunit-arm64 \
+.PHONY: help deps tree emulator x86_64 arm64 kernels kunit kunit-x86_64 kunit-arm64 \
 	qemu-tests series series-check static check demo bench clean distclean
 
 help:
 	@sed -n 's/^#   //p' Makefile
-	@echo "  make deps | tree | x86_64 | arm64 | kunit | qemu-tests | series | check | demo"
+	@echo "  make deps | tree | emulator | x86_64 | arm64 | kunit | qemu-tests | series | check | demo"
 	@echo "  one machine:   make qemu-tests MACHINES=vtd [SCENARIOS='00-iommu-active']"
 	@echo "  one suite:     make kunit-arm64 SUITE='arm-smmu-v3-kunit-test'  (a kunit.py filter glob)"
 	@echo "  make bench     benchmarks, base vs patched kernel: one table, appended to tests/bench/results.md"
@@ -47,9 +47,13 @@ kunit: kunit-x86_64 kunit-arm64
 kunit-x86_64 kunit-arm64: tree
 	@workspace/kunit.sh $(@:kunit-%=%) $(SUITE)
 
+# The emulator: QEMU from Debian's source + qemu/patches (build/emu/)
+emulator: deps
+	@workspace/qemu.sh
+
 MACHINES ?= vtd vtd-sm amd smmuv3
 SCENARIOS ?=
-qemu-tests: tree
+qemu-tests: tree deps
 	@workspace/qemu-tests.sh "$(MACHINES)" $(SCENARIOS)
 
 series: tree

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # check.sh: every test of the project, in the order that fails fastest.
 # Each KUnit case, QEMU scenario and static check is one line in
-# $RESULTS; the run ends with the tally "N passed, N failed".
+# $RESULTS; the run ends with the tally "N passed, N failed, N skipped".
 . "$(dirname "$0")/lib.sh"
 
 RESULTS=${RESULTS:-$BUILD/results.txt}
@@ -61,6 +61,7 @@ if [ $tree_ok -eq 1 ]; then
 	done
 
 	stage compilers "$TOP/workspace/compilers.sh"
+	stage emulator static emulator-builds "$TOP/workspace/qemu.sh"
 	stage qemu-tests "$TOP/workspace/qemu-tests.sh" "vtd vtd-sm amd smmuv3"
 else
 	echo "FAIL static/build: skipped every build and test, the tree could not be laid" >> "$RESULTS"

@@ -8,8 +8,10 @@
 . "$(dirname "$0")/lib.sh"
 
 make -s -C "$TOP" x86_64
+"$TOP/workspace/qemu.sh"
 log=$BUILD/qemu/vtd/console.log
 out=$BUILD/qemu/vtd/demo.out
+mkdir -p "$(dirname "$out")"
 say "booting q35 + intel-iommu (queued invalidation, device-IOTLB) with a virtio disk and a second virtio function, both with ATS, under QEMU/TCG"
 RESULTS= "$TOP/tests/qemu/run.sh" vtd 00-iommu-active 10-recover-with-error-handlers \
 	20-vtd-inject-under-io > "$out" 2>&1 || true

@@ -13,6 +13,8 @@ PACKAGES="
 	qemu-system-x86 qemu-system-arm qemu-system-data qemu-utils
 	busybox-static
 	coccinelle sparse python3-sphinx
+	dpkg-dev meson ninja-build python3-venv libglib2.0-dev libpixman-1-dev
+	libfdt-dev zlib1g-dev
 "
 
 missing=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $PACKAGES 2>/dev/null |
@@ -22,10 +24,38 @@ missing=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $PACKAGES 2>/dev/n
 
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+# The emulator is built from Debian's qemu source package (workspace/qemu.sh),
+# which apt-get source finds only through a deb-src entry. Add one the way a
+# Debian user does, for the suites the system already uses: a deb-src entry
+# changes nothing that binary packages resolve to.
+src_list=/etc/apt/sources.list.d/ats-recovery-src.sources
+need_update=0
+if [ ! -f "$src_list" ]; then
+	say "adding deb-src entries for Debian's source packages ($src_list)"
+	$SUDO tee "$src_list" > /dev/null <<'EOF_SRC'
+# Written by the ats-recovery workspace (workspace/deps.sh): source packages
+# only, for building QEMU from Debian's source. Remove to undo.
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF_SRC
+	need_update=1
+fi
+if [ -n "$missing" ] || [ $need_update -eq 1 ]; then
+	$SUDO apt-get update -qq
+fi
 if [ -n "$missing" ]; then
 	say "installing Debian packages:" $missing
 	export DEBIAN_FRONTEND=noninteractive
-	$SUDO apt-get update -qq
 	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 

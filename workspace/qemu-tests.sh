@@ -7,10 +7,12 @@
 
 machines=$1
 shift
+# The emulator first (a no-op when nothing changed): every machine runs on it
+"$TOP/workspace/qemu.sh"
 declare -A built=()
 rc=0
 for m in $machines; do
-	fn=machine_${m//-/_}
+	fn=machine_${m%%:*}; fn=${fn//-/_}
 	type "$fn" >/dev/null 2>&1 || die "unknown machine '$m' (one of: $MACHINES)"
 	KERNEL=/dev/null INITRD=/dev/null DISK=/dev/null
 	"$fn"

@@ -4,7 +4,9 @@
 # must stop the tree with a message naming the patch and the file; the
 # console judge must fail a "not ok", a missing result, a kernel WARN, a
 # timeout and a missing QEMU trace line a scenario asked for, and pass a
-# clean log. Each is a static check in $RESULTS.
+# clean log; an expected failure is skipped until it passes; the host side
+# serves a guest's QMP requests and stops a hung guest. Each is a static
+# check in $RESULTS.
 . "$(dirname "$0")/../../workspace/lib.sh"
 
 tmp=$(mktemp -d)
@@ -78,4 +80,46 @@ judge qemu-trace-found pass 0 "$good
 $trace"
 judge qemu-trace-missing fail 0 "$good
 ${trace/devid: 01:00.0/devid: 02:00.0}"
+# Nothing matching FORBIDDEN between FROM and UNTIL (qemu-trace-none)
+order='# qemu-trace-begin o
+fence sid 0x0100
+inv sid 0x0200
+reset sid 0x0100
+inv sid 0x0100
+# qemu-trace-end o
+# qemu-trace-none o o/none fence.*0x0100 inv.*0x0100 reset.*0x0100'
+judge qemu-trace-none-holds pass 0 "$good
+$order"
+judge qemu-trace-none-broken fail 0 "$good
+${order/inv sid 0x0200/inv sid 0x0100}"
+judge qemu-trace-none-no-start fail 0 "$good
+${order/fence sid/fenc sid}"
+
+# An expected failure (a review finding whose fix has not landed) is
+# reported as XFAIL, not as a failure; once it passes it fails the run.
+printf 'qemu/selftest/a reviews/x.md#1 what it shows\n' > "$tmp/xfail"
+XFAIL_LIST=$tmp/xfail judge expected-failure-is-skipped pass 0 "${good/ok 1 a/not ok 1 a # exit 1}"
+XFAIL_LIST=$tmp/xfail judge expected-failure-that-passes fail 0 "$good"
+
+# --- the host's side of a boot: QMP requests from the guest -------------------
+# A fake QEMU (tests/harness/fake-qemu.py) asks for two QMP commands as a
+# scenario does and prints the host's answers: the accepted one must be
+# acknowledged "ok", the refused one with QEMU's error, and both logged.
+if python3 "$TOP/tests/qemu/console-host.py" "$tmp/qmp.log" 20 \
+	python3 "$TOP/tests/harness/fake-qemu.py" > /dev/null 2>&1 &&
+   grep -qx 'guest got: qmp-ack t1 ok' "$tmp/qmp.log" &&
+   grep -qx 'guest got: qmp-ack t2 error: no such property' "$tmp/qmp.log" &&
+   grep -q '^# host: qmp t1 .*"return"' "$tmp/qmp.log"; then
+	result PASS static/harness/qmp-request
+else
+	result FAIL static/harness/qmp-request "console-host.py did not serve the fake guest's QMP requests: $(tail -n 3 "$tmp/qmp.log" 2>/dev/null | tr '\n' ' ')"
+fi
+# A guest that never powers off is stopped at the timeout, with 124
+rc=0
+python3 "$TOP/tests/qemu/console-host.py" "$tmp/hang.log" 1 sh -c 'sleep 30' hung-guest > /dev/null 2>&1 || rc=$?
+if [ $rc -eq 124 ]; then
+	result PASS static/harness/boot-timeout
+else
+	result FAIL static/harness/boot-timeout "console-host.py exited $rc for a guest that hung"
+fi
 [ $nfail -eq 0 ]

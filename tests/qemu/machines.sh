@@ -4,14 +4,29 @@
 # ARCH, QEMU (an array) and CMDLINE.
 #
 # All machines use TCG: KVM on these hosts crashed or hung x86 guests.
+#
+# MACHINE:T (e.g. smmuv3:3000) is MACHINE with the IOMMU's own ATS
+# invalidation timeout set to T ms (HW_TIMEOUT_MS; run.sh parses the name),
+# four vCPUs, and a second ATS disk (id=ats1, /dev/vdb), the bystander whose
+# own flushes run beside the culprit's: the machines for the scenarios in
+# which a function stops answering ATS invalidations (x-ats-stuck).
 # The ATS device is virtio-blk-pci with ats=on behind a pcie-root-port: on
 # the root bus a device has no extended config space, so no ATS capability.
 
 MACHINES="vtd vtd-sm amd smmuv3"
 
+# The emulator: QEMU built from Debian's source with qemu/patches
+# (workspace/qemu.sh). QEMU_X86_64 / QEMU_AARCH64 point elsewhere, e.g. at
+# a build of a patch being worked on.
+QEMU_X86_64=${QEMU_X86_64:-$BUILD/emu/build/qemu-system-x86_64}
+QEMU_AARCH64=${QEMU_AARCH64:-$BUILD/emu/build/qemu-system-aarch64}
+# A build folder's binary finds no firmware of its own: Debian's
+# qemu-system-data (the same 7.2 release) and SeaBIOS have it.
+QEMU_FIRMWARE=(-L /usr/share/qemu -L /usr/share/seabios)
+
 x86_common() {
 	ARCH=x86_64
-	QEMU=(qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1G
+	QEMU=("$QEMU_X86_64" "${QEMU_FIRMWARE[@]}" -accel tcg -cpu max -smp 2 -m 1G
 	      -nodefaults -nographic -no-reboot -serial stdio
 	      -kernel "$KERNEL" -initrd "$INITRD")
 }
@@ -19,7 +34,21 @@ x86_common() {
 blk_behind_root_port() {	# $1: extra virtio-blk-pci properties
 	QEMU+=(-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1
 	       -drive "file=$DISK,if=none,id=disk0,format=raw"
-	       -device "virtio-blk-pci,bus=rp1,drive=disk0,ats=on,disable-legacy=on$1")
+	       -device "virtio-blk-pci,id=ats0,bus=rp1,drive=disk0,ats=on,disable-legacy=on$1")
+}
+
+# The stuck-function variants (MACHINE:T): four vCPUs, the bystander disk,
+# QEMU's trace of the ATS invalidations the functions answer (or do not).
+stuck_variant() {	# $1: extra virtio-blk-pci properties of the bystander
+	[ -n "${HW_TIMEOUT_MS:-}" ] || return 0
+	local i
+	for i in "${!QEMU[@]}"; do
+		[ "${QEMU[$i]}" = -smp ] && QEMU[$((i + 1))]=4
+	done
+	QEMU+=(-device pcie-root-port,id=rp3,bus=pcie.0,chassis=3,slot=3
+	       -drive "file=$DISK2,if=none,id=disk1,format=raw"
+	       -device "virtio-blk-pci,id=ats1,bus=rp3,drive=disk1,ats=on,disable-legacy=on$1"
+	       -trace 'pcie_ats_inv_*')
 }
 
 # VT-d: queued invalidation, device-IOTLB (ATSR), interrupt remapping
@@ -28,7 +57,7 @@ blk_behind_root_port() {	# $1: extra virtio-blk-pci properties
 machine_vtd() {
 	x86_common
 	QEMU+=(-machine q35,kernel-irqchip=split
-	       -device intel-iommu,intremap=on,device-iotlb=on,caching-mode=on)
+	       -device "intel-iommu,intremap=on,device-iotlb=on,caching-mode=on${HW_TIMEOUT_MS:+,x-ats-inv-timeout-ms=$HW_TIMEOUT_MS}")
 	blk_behind_root_port ",iommu_platform=on"
 	# A second ATS function, for the test driver with error handlers.
 	# Its root port says 5 GT/s: above that Linux waits for Data Link
@@ -36,6 +65,7 @@ machine_vtd() {
 	# port never sets again, so the bus reset would fail.
 	QEMU+=(-device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2,x-speed=5
 	       -device virtio-rng-pci,bus=rp2,ats=on,iommu_platform=on,disable-legacy=on)
+	stuck_variant ",iommu_platform=on"
 	CMDLINE="console=ttyS0 intel_iommu=on iommu.strict=1 atstest.ats_dev=0x1af4:0x1042 atstest.expect_ats=enabled"
 }
 
@@ -45,6 +75,7 @@ machine_vtd() {
 machine_vtd_sm() {
 	machine_vtd
 	QEMU=("${QEMU[@]/intel-iommu,intremap=on,device-iotlb=on,caching-mode=on/intel-iommu,intremap=on,device-iotlb=on,caching-mode=on,x-scalable-mode=on}")
+	[ -z "${HW_TIMEOUT_MS:-}" ] || QEMU+=(-trace 'vtd_*ite*' -trace 'vtd_*devtlb*')
 	CMDLINE=${CMDLINE/intel_iommu=on/intel_iommu=on,sm_on}
 }
 
@@ -77,7 +108,7 @@ machine_amd() {
 # stays disabled; DMA through the SMMU works.
 machine_smmuv3() {
 	ARCH=arm64
-	QEMU=(qemu-system-aarch64 -accel tcg -machine virt,iommu=smmuv3,gic-version=3
+	QEMU=("$QEMU_AARCH64" "${QEMU_FIRMWARE[@]}" -accel tcg -machine virt,iommu=smmuv3,gic-version=3
 	      -cpu max -smp 2 -m 1G -nodefaults -nographic -no-reboot -serial stdio
 	      -kernel "$KERNEL" -initrd "$INITRD")
 	blk_behind_root_port ",iommu_platform=on"

@@ -8,13 +8,23 @@
 # $RESULTS (one "PASS name" / "FAIL name: why" line each) when set.
 #
 # Environment: KERNEL (default build/out/ARCH image), TIMEOUT (seconds,
-# default 600), KEEP_DISK=1 to reuse the disk image.
+# default 600), KEEP_DISK=1 to reuse the disk image, QEMU_EXTRA_ARGS (more
+# QEMU arguments), QEMU_X86_64 / QEMU_AARCH64 (another emulator binary).
 . "$(dirname "$0")/../../workspace/lib.sh"
 . "$TOP/tests/qemu/machines.sh"
 
-machine=${1:?usage: run.sh MACHINE [SCENARIO...]}
+machine=${1:?usage: run.sh MACHINE[:T] [SCENARIO...]}
 shift
-fn=machine_${machine//-/_}
+# MACHINE:T: the IOMMU's ATS invalidation timeout at T ms (machines.sh)
+HW_TIMEOUT_MS=
+case "$machine" in
+*:*)	HW_TIMEOUT_MS=${machine#*:}
+	[[ "$HW_TIMEOUT_MS" =~ ^[0-9]+$ ]] ||
+		die "'$machine': the timeout after ':' is a number of ms (0: never)" ;;
+esac
+export HW_TIMEOUT_MS
+fn=machine_${machine%%:*}
+fn=${fn//-/_}
 type "$fn" >/dev/null 2>&1 ||
 	die "unknown machine '$machine' (one of: $MACHINES)"
 
@@ -37,7 +47,7 @@ else
 fi
 [ ${#wanted[@]} -gt 0 ] || die "no scenario for machine $machine"
 
-work=$BUILD/qemu/$machine
+work=$BUILD/qemu/${machine/:/-t}
 mkdir -p "$work"
 
 # The disk: 16 MiB of a deterministic pattern, so the guest can prove that
@@ -54,9 +64,12 @@ with open(sys.argv[1], "wb") as f:
 PY
 fi
 disk_md5=$(md5sum "$DISK" | cut -d' ' -f1)
+# The bystander disk of the MACHINE:T variants: a copy
+DISK2=$work/disk2.img
+[ -z "$HW_TIMEOUT_MS" ] || cp "$DISK" "$DISK2"
 
 # Fill ARCH first (KERNEL and INITRD are only known after).
-KERNEL=/dev/null INITRD=/dev/null
+KERNEL=/dev/null INITRD=/dev/null DISK2=/dev/null
 "$fn"
 KERNEL=${KERNEL_OVERRIDE:-$BUILD/out/$ARCH/$(kernel_image "$ARCH")}
 [ -f "$KERNEL" ] || die "no kernel at $KERNEL: run 'make $ARCH' first"
@@ -74,7 +87,10 @@ log=$work/console.log
 say "qemu $machine: ${wanted[*]}"
 start=$(date +%s)
 set +e
-timeout -k 10 "${TIMEOUT:-600}" "${QEMU[@]}" -append "$cmdline" < /dev/null > "$log" 2>&1
+# console-host.py captures the console and QEMU's stderr (its trace) into
+# the log and serves the scenarios' QMP requests (# qemu-qmp lines).
+python3 "$TOP/tests/qemu/console-host.py" "$log" "${TIMEOUT:-600}" \
+	"${QEMU[@]}" ${QEMU_EXTRA_ARGS:-} -append "$cmdline"
 rc=$?
 set -e
 say "qemu $machine: guest ran $(( $(date +%s) - start )) s (log: ${log#$TOP/})"

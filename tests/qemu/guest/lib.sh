@@ -119,3 +119,38 @@ hold_fenced() {
 	sleep 0.5
 	[ "$(ats_attr "$1" state)" = fenced ] || fail "policy manual did not hold $1 fenced"
 }
+
+# qmp TAG JSON: asks the host to send JSON on QEMU's QMP socket
+# (tests/qemu/console-host.py) and waits for its answer on the console's
+# input; fails the scenario if QEMU refused it or no answer came in 30 s.
+# The host logs what it did ("# host: qmp TAG ...").
+qmp() {
+	local tag=$1 line i=0
+	echo "# qemu-qmp $tag $2" > /dev/console
+	while [ $i -lt 30 ]; do
+		if read -r -t 1 line < /dev/console; then
+			case "$line" in
+			"qmp-ack $tag ok") return 0 ;;
+			"qmp-ack $tag "*) fail "QMP $tag: ${line#qmp-ack $tag }" ;;
+			esac
+		else
+			i=$((i + 1))
+		fi
+	done
+	fail "QMP $tag: no answer from the host in 30 s"
+}
+
+# qom_set TAG ID PROPERTY JSON-VALUE: qom-set on the device -device ...,id=ID
+qom_set() {
+	qmp "$1" "{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"/machine/peripheral/$2\",\"property\":\"$3\",\"value\":$4}}"
+}
+
+# ats_stuck ID on|off: the function stops (or starts again) answering ATS
+# invalidations, as a hung device does; a reset of it also ends it
+ats_stuck() {
+	case "$2" in
+	on) qom_set "stuck-$1-on" "$1" x-ats-stuck true ;;
+	off) qom_set "stuck-$1-off" "$1" x-ats-stuck false ;;
+	*) fail "ats_stuck $1 $2: on or off" ;;
+	esac
+}
