@@ -79,6 +79,7 @@ INITRD=$BUILD/qemu/initramfs-$ARCH.cpio.gz
 
 run_list=$(IFS=,; echo "${wanted[*]}")
 cmdline="$CMDLINE panic=-1 oops=panic atstest.machine=$machine atstest.run=$run_list atstest.disk_md5=$disk_md5"
+[ -z "$HW_TIMEOUT_MS" ] || cmdline+=" atstest.hw_timeout_ms=$HW_TIMEOUT_MS"
 # x86: the IO-APIC timer check at boot counts timer interrupts in a window
 # of a few ms, which TCG on a busy host can miss and then panics ("timer
 # doesn't work through Interrupt-remapped IO-APIC"): skip the check.
