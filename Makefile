@@ -51,7 +51,7 @@ kunit-x86_64 kunit-arm64: tree
 emulator: deps
 	@workspace/qemu.sh
 
-MACHINES ?= vtd vtd-sm amd smmuv3
+MACHINES ?= $(shell . tests/qemu/machines.sh; echo "$$CHECK_BOOTS")
 SCENARIOS ?=
 qemu-tests: tree deps
 	@workspace/qemu-tests.sh "$(MACHINES)" $(SCENARIOS)

@@ -62,7 +62,7 @@ if [ $tree_ok -eq 1 ]; then
 
 	stage compilers "$TOP/workspace/compilers.sh"
 	stage emulator static emulator-builds "$TOP/workspace/qemu.sh"
-	stage qemu-tests "$TOP/workspace/qemu-tests.sh" "vtd vtd-sm amd smmuv3"
+	stage qemu-tests "$TOP/workspace/qemu-tests.sh" "$(. "$TOP/tests/qemu/machines.sh"; echo "$CHECK_BOOTS")"
 else
 	echo "FAIL static/build: skipped every build and test, the tree could not be laid" >> "$RESULTS"
 fi

@@ -34,9 +34,10 @@ CONFIGURE=(--target-list=x86_64-softmmu,aarch64-softmmu
 	--disable-plugins --disable-capstone --disable-werror
 	--disable-install-blobs --enable-fdt=system
 	--meson=/usr/bin/meson "--cc=ccache gcc" --host-cc=gcc)
-# The source tree's and the build's relative places are the same in every
-# build folder of this layout (../src), so ccache may ignore the folder.
-export CCACHE_NOHASHDIR=1
+# QEMU's compile lines name the source tree by absolute path: relative to
+# build/ they are the same in every build folder of this layout (../src),
+# so a second build folder (a patch being worked on) hits the cache.
+export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1
 
 version=$(dpkg-query -W -f='${Version}' qemu-system-data 2>/dev/null) ||
 	die "qemu-system-data is not installed: run 'make deps'"

@@ -14,6 +14,11 @@
 # the root bus a device has no extended config space, so no ATS capability.
 
 MACHINES="vtd vtd-sm amd smmuv3"
+# The boots of make check: each machine, and each stuck-function variant
+# with the IOMMU's timeout below and above the driver's own wait (none on
+# VT-d, 100 ms on AMD-Vi, 1 s on SMMUv3; AMD-Vi's 1000 is what Linux
+# programs into the control register).
+CHECK_BOOTS="$MACHINES vtd:2000 vtd-sm:2000 amd:50 amd:1000 smmuv3:500 smmuv3:3000"
 
 # The emulator: QEMU built from Debian's source with qemu/patches
 # (workspace/qemu.sh). QEMU_X86_64 / QEMU_AARCH64 point elsewhere, e.g. at

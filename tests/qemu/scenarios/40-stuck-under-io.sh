@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# machines: vtd:2000 vtd:20000 vtd-sm:2000 amd:50 amd:1000 smmuv3:500 smmuv3:3000
+# machines: vtd:2000 vtd-sm:2000 amd:50 amd:1000 smmuv3:500 smmuv3:3000
 # A function stops answering ATS invalidations in the middle of I/O, as a
 # hung device does, and the IOMMU model reports it when its own timeout
 # expires (MACHINE:T, T ms): VT-d ITE with ITESID, SMMUv3
