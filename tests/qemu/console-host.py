@@ -28,6 +28,10 @@ import tempfile
 import time
 
 REQUEST = b"# qemu-qmp "
+END = b"# atstest: done"
+# After its end marker the guest powers off; one whose poweroff hangs (on a
+# device whose unbind never ends) is stopped after this many seconds.
+END_GRACE = 20
 
 
 class Qmp:
@@ -88,35 +92,57 @@ def main():
     qmp = Qmp(qmp_path)
 
     with open(log_path, "wb") as log:
+        # The console (stdout) and QEMU's trace (stderr) come through two
+        # pipes and go into the log a whole line at a time, so that a trace
+        # line never lands inside a console line (a window marker, say).
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT)
+                                stderr=subprocess.PIPE)
+        streams = {proc.stdout.fileno(): b"", proc.stderr.fileno(): b""}
+        console = proc.stdout.fileno()
         deadline = time.monotonic() + timeout
-        pending = b""
         timed_out = False
-        while True:
+        ended = [None]
+
+        def take(fd, wait):
+            ready, _, _ = select.select([fd], [], [], wait)
+            if not ready:
+                return False
+            data = os.read(fd, 65536)
+            if not data:
+                del streams[fd]
+                return True
+            buf = streams[fd] + data
+            lines, _, streams[fd] = buf.rpartition(b"\n")
+            if lines:
+                log.write(lines + b"\n")
+                log.flush()
+                if fd == console:
+                    for line in lines.split(b"\n"):
+                        at = line.find(REQUEST)
+                        if at >= 0:
+                            serve(qmp, line[at + len(REQUEST):].rstrip(b"\r"),
+                                  log, proc)
+                        if line.rstrip(b"\r") == END:
+                            ended[0] = time.monotonic()
+            return True
+
+        while streams:
             left = deadline - time.monotonic()
             if left <= 0:
                 timed_out = True
                 break
-            ready, _, _ = select.select([proc.stdout], [], [], min(left, 1))
-            if not ready:
-                if proc.poll() is not None:
-                    break
-                continue
-            data = os.read(proc.stdout.fileno(), 65536)
-            if not data:
+            ready, _, _ = select.select(list(streams), [], [], min(left, 1))
+            if not ready and proc.poll() is not None:
                 break
-            log.write(data)
-            log.flush()
-            pending += data
-            while b"\n" in pending:
-                line, pending = pending.split(b"\n", 1)
-                line = line.rstrip(b"\r")
-                at = line.find(REQUEST)
-                if at >= 0:
-                    serve(qmp, line[at + len(REQUEST):], log, proc)
-            pending = pending[-4096:]
+            for fd in ready:
+                take(fd, 0)
+            if ended[0] and time.monotonic() - ended[0] > END_GRACE and \
+                    proc.poll() is None:
+                log.write(b"# host: the guest did not power off within %d s "
+                          b"of its end marker: stopped\n" % END_GRACE)
+                proc.terminate()
+                break
         if timed_out:
             proc.terminate()
             try:
@@ -125,11 +151,11 @@ def main():
                 proc.kill()
         rc = proc.wait()
         # What QEMU still wrote after the guest's last line (not waiting on
-        # a child of it that kept the pipe open)
-        while select.select([proc.stdout], [], [], 1)[0]:
-            rest = os.read(proc.stdout.fileno(), 65536)
-            if not rest:
-                break
+        # a child of it that kept a pipe open)
+        for fd in list(streams):
+            while fd in streams and take(fd, 1):
+                pass
+        for rest in streams.values():
             log.write(rest)
     try:
         os.unlink(qmp_path)
@@ -139,17 +165,27 @@ def main():
     sys.exit(124 if timed_out else rc)
 
 
+ANSWERED = {}
+
+
 def serve(qmp, request, log, proc):
+    """Runs a request once per TAG; a repetition gets the same answer."""
     tag, _, text = request.decode(errors="replace").partition(" ")
-    try:
-        msg = json.loads(text)
-        answer = qmp.command(msg)
-        status = "ok" if "return" in answer else \
-            "error: " + answer.get("error", {}).get("desc", "?")
-        shown = json.dumps(answer)
-    except (ValueError, OSError) as e:
-        status, shown = "error: %s" % e, "(no answer)"
-    log.write(("\n# host: qmp %s %s -> %s\n" % (tag, text, shown)).encode())
+    if tag in ANSWERED:
+        status = ANSWERED[tag]
+        log.write(("# host: qmp %s repeated, answered again: %s\n" %
+                   (tag, status)).encode())
+    else:
+        try:
+            msg = json.loads(text)
+            answer = qmp.command(msg)
+            status = "ok" if "return" in answer else \
+                "error: " + answer.get("error", {}).get("desc", "?")
+            shown = json.dumps(answer)
+        except (ValueError, OSError) as e:
+            status, shown = "error: %s" % e, "(no answer)"
+        ANSWERED[tag] = status
+        log.write(("# host: qmp %s %s -> %s\n" % (tag, text, shown)).encode())
     log.flush()
     try:
         proc.stdin.write(("qmp-ack %s %s\n" % (tag, status)).encode())

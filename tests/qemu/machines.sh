@@ -53,7 +53,8 @@ stuck_variant() {	# $1: extra virtio-blk-pci properties of the bystander
 	QEMU+=(-device pcie-root-port,id=rp3,bus=pcie.0,chassis=3,slot=3
 	       -drive "file=$DISK2,if=none,id=disk1,format=raw"
 	       -device "virtio-blk-pci,id=ats1,bus=rp3,drive=disk1,ats=on,disable-legacy=on$1"
-	       -trace 'pcie_ats_inv_*')
+	       -trace pcie_ats_inv_unanswered -trace pcie_ats_inv_set
+	       -trace pcie_ats_inv_reset -trace pcie_ats_inv_abandoned -trace pcie_ats_unsafe_sync)
 }
 
 # VT-d: queued invalidation, device-IOTLB (ATSR), interrupt remapping
@@ -71,6 +72,9 @@ machine_vtd() {
 	QEMU+=(-device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2,x-speed=5
 	       -device virtio-rng-pci,bus=rp2,ats=on,iommu_platform=on,disable-legacy=on)
 	stuck_variant ",iommu_platform=on"
+	[ -z "${HW_TIMEOUT_MS:-}" ] ||
+		QEMU+=(-trace 'vtd_devtlb_wait_*' -trace 'vtd_inv_qi_ite*'
+		       -trace vtd_inv_desc_cc_devices)
 	CMDLINE="console=ttyS0 intel_iommu=on iommu.strict=1 atstest.ats_dev=0x1af4:0x1042 atstest.expect_ats=enabled"
 }
 
@@ -80,42 +84,59 @@ machine_vtd() {
 machine_vtd_sm() {
 	machine_vtd
 	QEMU=("${QEMU[@]/intel-iommu,intremap=on,device-iotlb=on,caching-mode=on/intel-iommu,intremap=on,device-iotlb=on,caching-mode=on,x-scalable-mode=on}")
-	[ -z "${HW_TIMEOUT_MS:-}" ] || QEMU+=(-trace 'vtd_*ite*' -trace 'vtd_*devtlb*')
 	CMDLINE=${CMDLINE/intel_iommu=on/intel_iommu=on,sm_on}
 }
 
-# AMD-Vi. QEMU 7.2's amd-iommu computes a device's DTE index from a bus
-# number taken before the firmware numbered the buses, so a device behind
-# a root port is translated with the host bridge's DTE and its DMA fails
-# (fixed upstream in 2025, not in 7.2). So the disk sits on pcie.0 with
-# iommu_platform=on: translated DMA works there, but a root-bus device has
-# no extended config space, hence no ATS capability. An ATS-capable
-# virtio-rng sits behind a root port without iommu_platform: it shows the
-# ATS capability, which Linux leaves disabled because the model's EFR lacks
-# EPHSUP, so amd_iommu_gt_ppr_supported() is false and pdev_get_caps() is
-# never called. device-iotlb is an intel-iommu property only.
-# QEMU's own trace of the commands the model runs (INV_DEV_ENTRY,
-# completion waits) goes to the console log, for the host-side checks a
-# scenario asks for (parse.sh, qemu-trace-*).
+# AMD-Vi, with the emulator's model (qemu/patches/003*): the device table is
+# indexed by the requester ID at request time, so the disk (ats0) works
+# behind a root port; EPHSUP is advertised, so Linux enables ATS; the event
+# log delivers; INVALIDATE_IOTLB_PAGES reaches the function and a later
+# COMPLETION_WAIT waits for its answer, up to the timeout Linux programs in
+# the control register (1 s), or x-ats-inv-timeout-ms (MACHINE:T), then
+# IOTLB_INV_TIMEOUT. A second ATS function, the virtio-rng, for the test
+# driver with error handlers (its root port at 5 GT/s as on vtd). QEMU's
+# own trace of the commands the model runs goes to the console log, for
+# the host-side checks a scenario asks for (parse.sh, qemu-trace-*).
 machine_amd() {
+	# amd:1000 is the timeout Linux programs (Control.InvTimeOut = 1 s):
+	# the model then takes it from the register, as the hardware does.
+	local amd_timeout=
+	case "${HW_TIMEOUT_MS:-1000}" in
+	1000) ;;
+	*) amd_timeout=,x-ats-inv-timeout-ms=$HW_TIMEOUT_MS ;;
+	esac
 	x86_common
-	QEMU+=(-trace amdvi_devtab_inval -trace amdvi_completion_wait
+	# Every command would flood the log under the stuck variants' I/O
+	if [ -z "${HW_TIMEOUT_MS:-}" ]; then
+		QEMU+=(-trace amdvi_completion_wait)
+	fi
+	QEMU+=(-trace amdvi_devtab_inval -trace 'amdvi_completion_wait_*'
+	       -trace amdvi_iotlb_inv_timeout -trace amdvi_event_logged
 	       -machine q35,kernel-irqchip=split
-	       -device amd-iommu,intremap=on
-	       -drive "file=$DISK,if=none,id=disk0,format=raw"
-	       -device virtio-blk-pci,bus=pcie.0,addr=0x5,drive=disk0,disable-legacy=on,iommu_platform=on
-	       -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1
-	       -device virtio-rng-pci,bus=rp1,ats=on,disable-legacy=on)
-	CMDLINE="console=ttyS0 iommu.strict=1 atstest.ats_dev=0x1af4:0x1044 atstest.expect_ats=disabled"
+	       -device "amd-iommu,intremap=on$amd_timeout")
+	blk_behind_root_port ",iommu_platform=on"
+	QEMU+=(-device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2,x-speed=5
+	       -device virtio-rng-pci,bus=rp2,ats=on,iommu_platform=on,disable-legacy=on)
+	stuck_variant ",iommu_platform=on"
+	CMDLINE="console=ttyS0 iommu.strict=1 atstest.ats_dev=0x1af4:0x1042 atstest.expect_ats=enabled"
 }
 
-# SMMUv3 on virt: the model has no ATS (IDR0.ATS clear), so the capability
-# stays disabled; DMA through the SMMU works.
+# SMMUv3 on virt, with the emulator's model (qemu/patches/002*): IDR0.ATS,
+# "ats-supported" in the DT, so Linux enables ATS at the disk; CMD_ATC_INV
+# reaches the function, a later CMD_SYNC waits for its answer, up to the
+# SMMU's own timeout (x-ats-inv-timeout-ms, default 60 s: PCIe's least;
+# MACHINE:T), then CERROR_ATC_INV_SYNC and the queue halts until GERRORN.
 machine_smmuv3() {
 	ARCH=arm64
 	QEMU=("$QEMU_AARCH64" "${QEMU_FIRMWARE[@]}" -accel tcg -machine virt,iommu=smmuv3,gic-version=3
 	      -cpu max -smp 2 -m 1G -nodefaults -nographic -no-reboot -serial stdio
 	      -kernel "$KERNEL" -initrd "$INITRD")
 	blk_behind_root_port ",iommu_platform=on"
-	CMDLINE="console=ttyAMA0 iommu.strict=1 atstest.ats_dev=0x1af4:0x1042 atstest.expect_ats=disabled"
+	stuck_variant ",iommu_platform=on"
+	[ -z "${HW_TIMEOUT_MS:-}" ] ||
+		QEMU+=(-global "arm-smmuv3.x-ats-inv-timeout-ms=$HW_TIMEOUT_MS"
+		       -trace 'smmuv3_cmdq_sync_*' -trace smmuv3_cmdq_atc_inv_timeout
+		       -trace smmuv3_cmdq_cerror_atc_inv_sync -trace smmuv3_cmdq_err_ack
+		       -trace smmuv3_cmdq_cfgi_ste)
+	CMDLINE="console=ttyAMA0 iommu.strict=1 atstest.ats_dev=0x1af4:0x1042 atstest.expect_ats=enabled"
 }

@@ -69,7 +69,7 @@ DISK2=$work/disk2.img
 [ -z "$HW_TIMEOUT_MS" ] || cp "$DISK" "$DISK2"
 
 # Fill ARCH first (KERNEL and INITRD are only known after).
-KERNEL=/dev/null INITRD=/dev/null DISK2=/dev/null
+KERNEL=/dev/null INITRD=/dev/null
 "$fn"
 KERNEL=${KERNEL_OVERRIDE:-$BUILD/out/$ARCH/$(kernel_image "$ARCH")}
 [ -f "$KERNEL" ] || die "no kernel at $KERNEL: run 'make $ARCH' first"

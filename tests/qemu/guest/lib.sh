@@ -123,12 +123,15 @@ hold_fenced() {
 # qmp TAG JSON: asks the host to send JSON on QEMU's QMP socket
 # (tests/qemu/console-host.py) and waits for its answer on the console's
 # input; fails the scenario if QEMU refused it or no answer came in 30 s.
-# The host logs what it did ("# host: qmp TAG ...").
+# The request is repeated every 5 s until answered (a vCPU held with
+# interrupts off, or a line lost, must not lose it): the host runs a TAG
+# once and answers every repetition. The host logs what it did
+# ("# host: qmp TAG ...").
 qmp() {
 	local tag=$1 line i=0
-	echo "# qemu-qmp $tag $2" > /dev/console
 	while [ $i -lt 30 ]; do
-		if read -r -t 1 line < /dev/console; then
+		[ $((i % 5)) -ne 0 ] || echo "# qemu-qmp $tag $2" > /dev/console
+		if read -r -t 1 line; then
 			case "$line" in
 			"qmp-ack $tag ok") return 0 ;;
 			"qmp-ack $tag "*) fail "QMP $tag: ${line#qmp-ack $tag }" ;;

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # machines: vtd:2000 vtd-sm:2000 amd:50 amd:1000 smmuv3:500 smmuv3:3000
+# timeout: 150
 # A function stops answering ATS invalidations in the middle of I/O, as a
 # hung device does, and the IOMMU model reports it when its own timeout
 # expires (MACHINE:T, T ms): VT-d ITE with ITESID, SMMUv3
@@ -55,31 +56,43 @@ writer() {	# CPU DISK SEEK: writes the pattern until /tmp/stop, on CPU
 	taskset -c "$1" sh -c "while [ ! -e /tmp/stop ]; do
 		dd if=/tmp/pattern of=$2 bs=64k seek=$3 conv=fsync 2>/dev/null
 		dd if=$2 of=/dev/null bs=64k skip=$3 count=16 iflag=direct 2>/dev/null
-	done" &
+	done" > /dev/null 2>&1 &	# a writer stuck on a hung disk must not hold /init's pipe
 	pids="$pids $!"
 }
 pids=
 ncpu=$(nproc)
-writer 0 "$cdisk" 256
-writer $((1 % ncpu)) "$cdisk" 384
-writer $((2 % ncpu)) "$bdisk" 256
-writer $((3 % ncpu)) "$bdisk" 384
+writer 0 "$cdisk" 160
+writer $((1 % ncpu)) "$cdisk" 192
+writer $((2 % ncpu)) "$bdisk" 160
+writer $((3 % ncpu)) "$bdisk" 192
 sleep 1
 
 # What the host checks in QEMU's trace of the window (parse.sh); asked
 # for first, so that a scenario that fails half-way still gets them
+sidx=$(printf %x "0x$csid")	# as QEMU prints it: no leading zeros
 case "$ATSTEST_MACHINE" in
-vtd*)	timeout_re="vtd_inv_qi_ite.*sid[[:space:]]0x$csid"
-	fence_re="vtd_inv_desc_cc_device.*0x$csid" ;;
-amd*)	timeout_re="amdvi_iotlb_inv_timeout.*$csid"
-	fence_re="amdvi_devtab_inval.*" ;;
-smmuv3*) timeout_re="smmuv3_cmdq_atc_inv_timeout"
-	fence_re="smmuv3_cmdq_cfgi_ste.*0x$csid" ;;
+vtd*)	timeout_re="vtd_inv_qi_ite[[:space:]].*sid[[:space:]]0x$csid"
+	fence_re="vtd_inv_desc_cc_devices[[:space:]]context[[:space:]]invalidate[[:space:]]devices[[:space:]]sid[[:space:]]0x$sidx[[:space:]]" ;;
+amd*)	timeout_re="amdvi_iotlb_inv_timeout.*devid[[:space:]]0x$csid"
+	fence_re="amdvi_devtab_inval.*${culprit#0000:}" ;;
+smmuv3*) timeout_re="smmuv3_cmdq_atc_inv_timeout[[:space:]].*sid=0x$sidx[[:space:]]"
+	fence_re="smmuv3_cmdq_cfgi_ste[[:space:]]streamid=[[:space:]]0x$sidx\$" ;;
 esac
 echo "# qemu-trace-check stuck 40-stuck-under-io/model-timeout-reported 1 $timeout_re" > /dev/console
 echo "# qemu-trace-check stuck 40-stuck-under-io/model-culprit-reset 1 pcie_ats_inv_reset[[:space:]]ats0" > /dev/console
-echo "# qemu-trace-check stuck 40-stuck-under-io/model-bystander-answered 1 pcie_ats_inv_request[[:space:]]ats1.*answered" > /dev/console
-echo "# qemu-trace-none stuck 40-stuck-under-io/model-no-atc-inv-while-fenced $fence_re pcie_ats_inv_request[[:space:]]ats0 pcie_ats_inv_reset[[:space:]]ats0" > /dev/console
+echo "# qemu-trace-none stuck 40-stuck-under-io/model-no-atc-inv-while-fenced $fence_re pcie_ats_inv_unanswered[[:space:]]ats0 pcie_ats_inv_reset[[:space:]]ats0" > /dev/console
+# The model's fence oracle (qemu/patches/0002): once the IOMMU gave up on
+# the culprit's invalidation, no synchronisation may complete while the
+# culprit's entry still lets translated requests through, until its reset.
+# VT-d only so far: there the queue moves on only once software cleared
+# ITE, so a driver can fence first. The SMMUv3 model does not call the
+# oracle yet; on AMD-Vi the hardware completes the COMPLETION_WAIT behind a
+# timed-out invalidation on its own, so the model cannot tell a driver
+# that fences before its flush returns from one that does not.
+case "$ATSTEST_MACHINE" in
+vtd*)
+	echo "# qemu-trace-none stuck 40-stuck-under-io/model-no-sync-before-fence pcie_ats_inv_abandoned[[:space:]]ats0 pcie_ats_unsafe_sync.*[[:space:]]ats0[[:space:]] pcie_ats_inv_reset[[:space:]]ats0" > /dev/console ;;
+esac
 echo "# qemu-trace-begin stuck" > /dev/console
 ats_stuck ats0 on
 info "ats0 ($culprit) no longer answers ATS invalidations"
@@ -94,7 +107,7 @@ done
 	fail "$culprit was never fenced ($(( i / 10 )) s after it stopped answering)"
 info "$culprit fenced $(( i / 10 )).$(( i % 10 )) s after it stopped answering"
 i=0
-while [ "$(ats_attr "$culprit" state)" != ok ] && [ $i -lt 1200 ]; do
+while [ "$(ats_attr "$culprit" state)" != ok ] && [ $i -lt 600 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
@@ -102,7 +115,7 @@ sleep 1		# the writers go on through the recovered disk
 touch /tmp/stop
 # A write in flight at the fence may fail; one that never ends is a hang
 i=0
-while [ $i -lt 300 ]; do
+while [ $i -lt 100 ]; do
 	alive=
 	for p in $pids; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
 	[ -n "$alive" ] || break
@@ -110,12 +123,11 @@ while [ $i -lt 300 ]; do
 	i=$((i + 1))
 done
 echo "# qemu-trace-end stuck" > /dev/console
-[ "$(ats_attr "$culprit" state)" = ok ] || fail "$culprit: state $(ats_attr "$culprit" state) 120 s after the fence, not back to ok"
-[ -z "$alive" ] || fail "writers$alive still blocked 30 s after the recovery ended"
 echo 0 > $T/tracing_on
-
 [ "$(ats_attr "$bystander" fences)" = "$bfences" ] ||
 	fail "the bystander $bystander was fenced too ($(ats_attr "$bystander" last_reason)): only the culprit may be"
+[ "$(ats_attr "$culprit" state)" = ok ] || fail "$culprit: state $(ats_attr "$culprit" state) 60 s after the fence, not back in service"
+[ -z "$alive" ] || fail "writers$alive still blocked 10 s after the recovery ended"
 [ "$(ats_attr "$culprit" recoveries)" = $((crec + 1)) ] ||
 	fail "recoveries of $culprit: $(ats_attr "$culprit" recoveries), expected $((crec + 1))"
 [ "$(ats_state "$culprit")" = enabled ] || fail "ATS is $(ats_state "$culprit") on $culprit after the recovery"
@@ -123,6 +135,9 @@ cdisk=/dev/$(vd_of "$culprit")		# a rebind may have renamed it
 echo 3 > /proc/sys/vm/drop_caches
 for d in "$cdisk" "$bdisk"; do
 	got=$(dd if="$d" bs=64k skip=128 count=16 2>/dev/null | md5sum | cut -d' ' -f1)
+	if [ "$got" != "$want" ]; then	# what a reader of the log needs next
+		info "$d: PCI command $(pcicfg_u16 "$culprit" 4), 1 MiB at 0 (the host's, untouched): md5 $(dd if="$d" bs=64k count=16 2>/dev/null | md5sum | cut -d' ' -f1); first bytes: $(dd if="$d" bs=64k skip=128 count=1 2>/dev/null | hexdump -C | head -n 1)"
+	fi
 	[ "$got" = "$want" ] || fail "$d: the pattern written before the fault reads back md5 $got, wrote $want"
 done
 info "fences: culprit $cfences -> $(ats_attr "$culprit" fences), bystander $bfences -> $(ats_attr "$bystander" fences); data intact on both"
