@@ -63,6 +63,8 @@ if [ $tree_ok -eq 1 ]; then
 	stage compilers "$TOP/workspace/compilers.sh"
 	stage emulator static emulator-builds "$TOP/workspace/qemu.sh"
 	stage qemu-tests "$TOP/workspace/qemu-tests.sh" "$(. "$TOP/tests/qemu/machines.sh"; echo "$CHECK_BOOTS")"
+	# The README's first command, so that it cannot break unseen
+	stage demo static demo "$TOP/workspace/demo.sh"
 else
 	echo "FAIL static/build: skipped every build and test, the tree could not be laid" >> "$RESULTS"
 fi

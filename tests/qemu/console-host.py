@@ -18,9 +18,11 @@ which the scenario waits for (tests/qemu/guest/lib.sh: qmp).
 Exits with QEMU's status, 124 if the guest was still running after TIMEOUT
 seconds (as timeout(1) does).
 """
+import ctypes
 import json
 import os
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -32,6 +34,12 @@ END = b"# atstest: done"
 # After its end marker the guest powers off; one whose poweroff hangs (on a
 # device whose unbind never ends) is stopped after this many seconds.
 END_GRACE = 20
+
+
+def die_with_parent():
+    """QEMU gets SIGTERM when this host process dies (killed, say)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)       # PR_SET_PDEATHSIG
 
 
 class Qmp:
@@ -97,7 +105,8 @@ def main():
         # line never lands inside a console line (a window marker, say).
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
+                                stderr=subprocess.PIPE,
+                                preexec_fn=die_with_parent)
         streams = {proc.stdout.fileno(): b"", proc.stderr.fileno(): b""}
         console = proc.stdout.fileno()
         deadline = time.monotonic() + timeout

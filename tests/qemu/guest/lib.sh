@@ -128,7 +128,11 @@ hold_fenced() {
 # once and answers every repetition. The host logs what it did
 # ("# host: qmp TAG ...").
 qmp() {
-	local tag=$1 line i=0
+	local tag line i=0 n
+	# A number of its own per request (the host runs each TAG once)
+	n=$(( $(cat /tmp/qmp.n 2>/dev/null || echo 0) + 1 ))
+	echo $n > /tmp/qmp.n
+	tag=$1.$n
 	while [ $i -lt 30 ]; do
 		[ $((i % 5)) -ne 0 ] || echo "# qemu-qmp $tag $2" > /dev/console
 		if read -r -t 1 line; then

@@ -58,9 +58,14 @@ armed() { grep -c '^0000:' "$inj" || true; }
 [ "$(armed)" = 0 ] || fail "a rejected write armed something: $(cat $inj)"
 info "inject: missing device ENODEV, $noats (no ATS) EINVAL, garbage EINVAL, nothing armed"
 
-[ "$(write $inj "$dev 2")" = ok ] || fail "arming 2 shots on $dev failed"
-grep -qx "$dev 2" "$inj" || fail "inject does not list '$dev 2': $(cat $inj)"
-[ "$(write $inj "$dev 0")" = ok ] || fail "disarming $dev failed"
+# Armed and disarmed within a few shell builtins: on a machine whose IOMMU
+# sends this function ATS invalidations (AMD-Vi), a shot would fire at the
+# next one and start a recovery.
+listed=
+echo "$dev 2" > "$inj" || fail "arming 2 shots on $dev failed"
+while read -r l; do [ "$l" != "$dev 2" ] || listed=1; done < "$inj"
+echo "$dev 0" > "$inj" || fail "disarming $dev failed"
+[ -n "$listed" ] || fail "inject did not list '$dev 2' while armed"
 [ "$(armed)" = 0 ] || fail "disarm left something armed: $(cat $inj)"
 info "inject: '$dev 2' armed and listed, '$dev 0' disarmed"
 [ "$(cat $ar/state)" = ok ] || fail "the ABI checks changed the device's state"
