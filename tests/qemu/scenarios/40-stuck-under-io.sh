@@ -52,7 +52,9 @@ want=$(md5sum < /tmp/pattern | cut -d' ' -f1)
 dd if=/tmp/pattern of="$cdisk" bs=64k seek=128 conv=fsync 2>/dev/null || fail "write $cdisk"
 dd if=/tmp/pattern of="$bdisk" bs=64k seek=128 conv=fsync 2>/dev/null || fail "write $bdisk"
 rm -f /tmp/stop
-trap 'touch /tmp/stop' EXIT	# the writers end with the scenario, pass or fail
+# The writers and the trace window end with the scenario, pass or fail (a
+# later scenario's trace is not this one's)
+trap 'touch /tmp/stop; echo "# qemu-trace-end stuck" > /dev/console' EXIT
 # The writers use a block node of their own (the disk's device number):
 # while the recovery has the disk unbound, /dev/vdX is gone, and a dd
 # (O_CREAT) on it would create a regular file there, which devtmpfs then

@@ -26,6 +26,7 @@ info "culprit $culprit (StreamID 0x$sidx), bystander $bystander, SMMU timeout $A
 
 echo "# qemu-trace-check attach 41-smmuv3-stuck-at-attach/model-cerror-atc-inv-sync 1 smmuv3_cmdq_cerror_atc_inv_sync.*first[[:space:]]sid=0x$sidx;" > /dev/console
 echo "# qemu-trace-check attach 41-smmuv3-stuck-at-attach/model-gerrorn-ack 1 smmuv3_cmdq_err_ack" > /dev/console
+trap 'echo "# qemu-trace-end attach" > /dev/console' EXIT
 echo "# qemu-trace-begin attach" > /dev/console
 ats_stuck ats0 on
 echo 1 > "/sys/bus/pci/devices/$culprit/remove"
