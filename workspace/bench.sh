@@ -45,6 +45,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/qemu/machines.sh"
 . "$TOP/tests/bench/machines.sh"
+# The machines run on the emulator (tests/qemu/machines.sh)
+"$TOP/workspace/qemu.sh"
 
 ROUNDS=${BENCH_ROUNDS:-5}
 RUNS=${BENCH_RUNS:-2}
