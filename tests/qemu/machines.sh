@@ -43,7 +43,8 @@ blk_behind_root_port() {	# $1: extra virtio-blk-pci properties
 }
 
 # The stuck-function variants (MACHINE:T): four vCPUs, the bystander disk,
-# QEMU's trace of the ATS invalidations the functions answer (or do not).
+# QEMU's trace of the invalidations no function answered, of the knobs, the
+# resets and the fence oracle (answered ones would flood the log).
 stuck_variant() {	# $1: extra virtio-blk-pci properties of the bystander
 	[ -n "${HW_TIMEOUT_MS:-}" ] || return 0
 	local i
