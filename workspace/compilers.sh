@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# compilers.sh: W=1 with gcc, sparse (C=2) and W=1 with clang (LLVM=1) on
+# compilers.sh: W=1 with gcc, sparse (C=2) and W=1 with clang (LLVM=-19) on
 # the objects of our own C files in the x86_64 test kernel, and W=1 with
 # gcc and sparse on those of the arm64 test kernel (SMMUv3). Each check is
 # proven able to fail first on tests/static/negative, a module it must
@@ -65,19 +65,19 @@ sparse_dir=$out
 check w1 kmake x86_64 "$out" W=1
 check sparse kmake x86_64 "$out" C=2
 
-# clang: the same config, built with LLVM=1 in its own folder (only what
+# clang: the same config, built with LLVM=-19 in its own folder (only what
 # our objects need: "prepare", then the objects).
 mkdir -p "$clang_out"
 if ! cmp -s "$out/.config" "$clang_out/.config.gcc"; then
 	cp "$out/.config" "$clang_out/.config"
 	cp "$out/.config" "$clang_out/.config.gcc"
-	make -s -C "$SRC" O="$clang_out" ARCH=x86_64 LLVM=1 olddefconfig
+	make -s -C "$SRC" O="$clang_out" ARCH=x86_64 LLVM=-19 olddefconfig
 fi
 clang_w1_dir=$clang_out
 clang_make() {
 	local o=$1
 	shift
-	make -s -C "$SRC" O="$o" -j"$JOBS" ARCH=x86_64 LLVM=1 "$@"
+	make -s -C "$SRC" O="$o" -j"$JOBS" ARCH=x86_64 LLVM=-19 "$@"
 }
 clang_make "$clang_out" prepare modules_prepare > "$BUILD/static-clang-prepare.log" 2>&1 ||
 	{ result FAIL static/clang-w1 "clang prepare failed: $(tail -n 1 "$BUILD/static-clang-prepare.log")"; exit 1; }

@@ -5,11 +5,10 @@
 . "$(dirname "$0")/lib.sh"
 
 PACKAGES="
-	linux-source-6.12
 	build-essential bc flex bison libelf-dev libssl-dev cpio rsync kmod
 	dwarves python3 python3-ply python3-git git perl ccache
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
-	clang lld llvm
+	clang-19 lld-19 llvm-19
 	qemu-system-x86 qemu-system-arm qemu-system-data qemu-utils
 	busybox-static
 	coccinelle sparse python3-sphinx
@@ -75,5 +74,45 @@ if [ ! -x "$bb" ]; then
 		  { $SUDO apt-get update -qq && apt-get download -qq busybox-static:arm64; }; } &&
 		rm -rf busybox-arm64 && dpkg-deb -x busybox-static_*_arm64.deb busybox-arm64)
 	[ -x "$bb" ] || die "could not unpack busybox-static:arm64"
+fi
+
+# The base: Debian's linux-source-7.3, which is in trixie-backports only.
+# Fetched with a private apt configuration (its own sources and lists under
+# build/deps/apt), so that the system's sources, pins and packages are not
+# touched: apt-get download + dpkg-deb -x, no install. The archive keyring
+# of bookworm verifies trixie's Release files.
+BASE_PACKAGE=linux-source-7.3
+BASE_PACKAGE_VERSION=${BASE_PACKAGE_VERSION:-7.3.4-1~bpo13+1}
+if [ ! -f "$BASE_TARBALL" ]; then
+	apt_dir=$BUILD/deps/apt
+	mkdir -p "$apt_dir/sources" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
+	cat > "$apt_dir/sources/trixie-backports.sources" <<'EOF_TB'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: trixie-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF_TB
+	apt_private=(-o Dir::Etc::SourceList=/dev/null
+		-o Dir::Etc::SourceParts="$apt_dir/sources"
+		-o Dir::State::Lists="$apt_dir/lists"
+		-o Dir::Cache="$apt_dir/cache"
+		-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
+		-o APT::Architectures=amd64 -o APT::Architectures::=amd64
+		-o Acquire::Languages=none)
+	# download writes into build/: as root, apt's _apt sandbox user cannot
+	[ "$(id -u)" -ne 0 ] || apt_private+=(-o APT::Sandbox::User=root)
+	say "fetching $BASE_PACKAGE $BASE_PACKAGE_VERSION from trixie-backports (private apt configuration: $apt_dir)"
+	apt-get "${apt_private[@]}" update -qq ||
+		die "apt-get update of trixie-backports failed (network, or the keyring?)"
+	(cd "$BUILD/deps" && rm -f "${BASE_PACKAGE}"_*.deb &&
+		apt-get "${apt_private[@]}" download -qq "$BASE_PACKAGE=$BASE_PACKAGE_VERSION") ||
+		die "could not download $BASE_PACKAGE=$BASE_PACKAGE_VERSION (see 'apt-cache policy' in that configuration; set BASE_PACKAGE_VERSION to another version)"
+	rm -rf "$BUILD/deps/base.unpack"
+	dpkg-deb -x "$BUILD/deps/${BASE_PACKAGE}_"*.deb "$BUILD/deps/base.unpack"
+	mkdir -p "$(dirname "$BASE_TARBALL")"
+	mv "$BUILD/deps/base.unpack/usr/src/$BASE_PACKAGE.tar.xz" "$BASE_TARBALL"
+	echo "$BASE_PACKAGE_VERSION" > "$BASE_TARBALL.version"
+	rm -rf "$BUILD/deps/base.unpack" "$BUILD/deps/${BASE_PACKAGE}_"*.deb
 fi
 exit 0

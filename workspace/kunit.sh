@@ -40,6 +40,8 @@ out=$BUILD/kunit/$arch
 mkdir -p "$out"
 
 args=(exec --arch="$arch" --build_dir="$kbuild" --timeout=900 --json="$out/results.json")
+# Two vCPUs: the suites race reporters, flushes and attaches on two CPUs.
+args+=(--qemu_args="-smp 2")
 [ "$arch" = x86_64 ] && args+=(--qemu_args="-accel tcg")
 [ -z "$glob" ] || args+=("$glob")
 
