@@ -827,5 +827,5 @@ static struct kunit_suite iommu_ats_recovery_suite = {
 kunit_test_suite(iommu_ats_recovery_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the ATS fence/recover layer");
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 MODULE_LICENSE("GPL");
