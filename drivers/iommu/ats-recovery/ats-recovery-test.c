@@ -213,6 +213,8 @@ static void ats_report_fence_recover_unfence(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_OK);
 	KUNIT_EXPECT_FALSE(test, iommu_ats_fenced(f->dev));
 
+	/* The recovery runs on another CPU: hold it until we looked */
+	f->recover_blocks = true;
 	KUNIT_EXPECT_TRUE(test, iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT));
 	/* Invariant 1: the hardware is fenced when the report returns. */
 	KUNIT_EXPECT_EQ(test, f->nr_fences, 1);
@@ -221,6 +223,7 @@ static void ats_report_fence_recover_unfence(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, iommu_ats_fenced(f->dev));
 	KUNIT_EXPECT_EQ(test, atomic_read(&iommu_ats_nr_fenced), fenced_before + 1);
 
+	complete(&f->recover_release);
 	wait_recovery(f);
 	KUNIT_EXPECT_EQ(test, f->nr_drains, 1);
 	KUNIT_EXPECT_EQ(test, f->nr_recovers, 1);
@@ -629,6 +632,7 @@ struct ats_race {
 	/* attach: rounds done; an ATS-on entry written after the report */
 	unsigned long rounds;
 	bool late_ats_on;
+	bool entry_after_report;	/* the entry when the report returned */
 };
 
 static int ats_race_reporter(void *data)
@@ -639,6 +643,7 @@ static int ats_race_reporter(void *data)
 	while (!READ_ONCE(r->stop) && READ_ONCE(r->rounds) < 3)
 		cpu_relax();
 	iommu_ats_report_timeout(r->f->dev, IOMMU_ATS_TIMEOUT);
+	r->entry_after_report = READ_ONCE(r->f->entry_ats);
 	WRITE_ONCE(r->reported, true);
 	complete(&r->reporter_done);
 	return 0;
@@ -673,7 +678,7 @@ static int ats_race_attach(void *data)
 
 	while (!READ_ONCE(r->stop) && time_before(jiffies, end)) {
 		fenced = iommu_ats_attach_begin(r->f->dev, &flags);
-		udelay(100);	/* building the entry */
+		udelay(500);	/* building the entry */
 		WRITE_ONCE(r->f->entry_ats, !fenced);
 		if (!fenced && READ_ONCE(r->reported))
 			r->late_ats_on = true;
@@ -744,6 +749,7 @@ static void ats_attach_on_other_cpu_cannot_undo_fence(struct kunit *test)
 
 	ats_race_run(test, &r, ats_race_attach);
 	KUNIT_EXPECT_TRUE(test, r.reported);
+	KUNIT_EXPECT_FALSE(test, r.entry_after_report);
 	KUNIT_EXPECT_FALSE(test, r.late_ats_on);
 	KUNIT_EXPECT_FALSE(test, f->entry_ats);
 	KUNIT_EXPECT_GT(test, r.rounds, 10UL);
