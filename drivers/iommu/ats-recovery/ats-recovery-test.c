@@ -678,7 +678,7 @@ static int ats_race_attach(void *data)
 
 	while (!READ_ONCE(r->stop) && time_before(jiffies, end)) {
 		fenced = iommu_ats_attach_begin(r->f->dev, &flags);
-		udelay(500);	/* building the entry */
+		mdelay(1);	/* building the entry */
 		WRITE_ONCE(r->f->entry_ats, !fenced);
 		if (!fenced && READ_ONCE(r->reported))
 			r->late_ats_on = true;
