@@ -14,6 +14,7 @@ PACKAGES="
 	coccinelle sparse python3-sphinx
 	dpkg-dev meson ninja-build python3-venv libglib2.0-dev libpixman-1-dev
 	libfdt-dev zlib1g-dev
+	libcap-dev
 "
 
 missing=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $PACKAGES 2>/dev/null |

@@ -24,7 +24,15 @@ kunitconfigs_for() {
 	while read -r f; do
 		a=$(sed -n 's/^# arch:[[:space:]]*//p' "$TOP/$f" | head -n 1)
 		[ -z "$a" ] || [[ " $a " == *" $1 "* ]] && echo "$TOP/$f"
-	done < <(overlay_files | grep '/\.kunitconfig$')
+	done < <(overlay_files | grep '/\.kunitconfig$'
+		 (cd "$TOP" && ls tests/kunit/*.kunitconfig 2>/dev/null))
+	# The base's own IOMMU suites (tests/kunit/upstream-suites)
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/tests/kunit/upstream-suites" |
+	while read -r f archs; do
+		[[ " $archs " == *" $1 "* ]] || continue
+		[ -f "$SRC/$f" ] || die "tests/kunit/upstream-suites: $f is not in the base"
+		echo "$SRC/$f"
+	done
 	return 0
 }
 mapfile -t configs < <(kunitconfigs_for "$arch")
