@@ -756,6 +756,34 @@ static void ats_attach_on_other_cpu_cannot_undo_fence(struct kunit *test)
 	wait_recovery(f);
 }
 
+/*
+ * Invariant 5: a device that fails again after every good reset is not
+ * recovered forever. Past the budget of recoveries within the window, the
+ * next report leaves it isolated, and the recovery does not run.
+ */
+static void ats_retry_budget_isolates(struct kunit *test)
+{
+	struct fake_dev *f = fake_dev_create(test, "ats-fake", &fake_backend);
+	int i;
+
+	for (i = 0; i < IOMMU_ATS_RECOVERY_BUDGET; i++) {
+		KUNIT_ASSERT_TRUE(test, iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT));
+		wait_recovery(f);
+		KUNIT_ASSERT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_OK);
+	}
+	KUNIT_EXPECT_EQ(test, f->nr_recovers, IOMMU_ATS_RECOVERY_BUDGET);
+
+	KUNIT_EXPECT_TRUE(test, iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT));
+	wait_recovery(f);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_ISOLATED);
+	KUNIT_EXPECT_EQ(test, f->nr_recovers, IOMMU_ATS_RECOVERY_BUDGET);
+	KUNIT_EXPECT_FALSE(test, f->entry_ats);
+
+	/* A reset by hand still brings it back */
+	fake_reset(f, 0);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_OK);
+}
+
 static const struct iommu_ats_backend fake_backend_no_fallback = {
 	.fence		= fake_fence,
 	.drain_pri	= fake_drain_pri,
@@ -824,6 +852,7 @@ static struct kunit_case iommu_ats_recovery_cases[] = {
 	KUNIT_CASE_SLOW(ats_flush_on_other_cpu_waits_for_fence),
 	KUNIT_CASE_SLOW(ats_attach_on_other_cpu_cannot_undo_fence),
 	KUNIT_CASE(ats_failed_fence_falls_back),
+	KUNIT_CASE(ats_retry_budget_isolates),
 	KUNIT_CASE(ats_report_while_leaving_still_fences),
 	{}
 };

@@ -39,6 +39,17 @@ struct iommu_ats_backend {
 	int (*fallback)(struct device *dev);
 };
 
+/*
+ * The retry budget: a device fenced again after iommu_ats_recovery_budget
+ * recoveries within the window is isolated instead of recovered once more
+ * (iommu.ats_recovery_budget=, at most IOMMU_ATS_RECOVERY_BUDGET_MAX; 0: no
+ * limit).
+ */
+#define IOMMU_ATS_RECOVERY_BUDGET	3
+#define IOMMU_ATS_RECOVERY_BUDGET_MAX	32
+#define IOMMU_ATS_RECOVERY_WINDOW_S	600
+extern unsigned int iommu_ats_recovery_budget;
+
 enum iommu_ats_policy {
 	IOMMU_ATS_POLICY_AUTO,		/* recover through the device's driver */
 	IOMMU_ATS_POLICY_MANUAL,	/* stay fenced; userspace decides */
@@ -60,6 +71,7 @@ enum iommu_ats_policy {
  * @dying: set by release; reports and the recovery work do nothing more
  * @nr_fences: how many times the device was fenced
  * @nr_recoveries: how many times it was unfenced after a good reset
+ * @recovered_at: jiffies of the last recoveries, a ring of the budget's size
  * @nr_failed_resets: resets that failed while it was fenced
  * @reset_gen: successful resets of the function, a generation count
  * @fences_at_unfence: @nr_fences when the last good reset unfenced it
@@ -84,6 +96,7 @@ struct iommu_ats_dev {
 	bool dying;
 	unsigned long nr_fences;
 	unsigned long nr_recoveries;
+	unsigned long recovered_at[IOMMU_ATS_RECOVERY_BUDGET_MAX];
 	unsigned long nr_failed_resets;
 	unsigned long reset_gen;
 	unsigned long fences_at_unfence;

@@ -70,6 +70,38 @@ static bool iommu_ats_isolate(struct iommu_ats_dev *ad)
 	return done;
 }
 
+unsigned int iommu_ats_recovery_budget = IOMMU_ATS_RECOVERY_BUDGET;
+
+static int __init iommu_ats_recovery_budget_setup(char *str)
+{
+	unsigned int n;
+
+	if (kstrtouint(str, 0, &n) || n > IOMMU_ATS_RECOVERY_BUDGET_MAX) {
+		pr_err("iommu.ats_recovery_budget=%s: not a number from 0 to %d; keeping %u\n",
+		       str, IOMMU_ATS_RECOVERY_BUDGET_MAX, iommu_ats_recovery_budget);
+		return 0;
+	}
+	iommu_ats_recovery_budget = n;
+	return 0;
+}
+early_param("iommu.ats_recovery_budget", iommu_ats_recovery_budget_setup);
+
+/*
+ * True if the last iommu_ats_recovery_budget recoveries of @ad all happened
+ * within IOMMU_ATS_RECOVERY_WINDOW_S: this is one more failure after them.
+ * The ring of recovery times is indexed by the count of recoveries.
+ */
+static bool iommu_ats_over_budget(struct iommu_ats_dev *ad)
+{
+	unsigned int budget = READ_ONCE(iommu_ats_recovery_budget);
+	unsigned long oldest;
+
+	if (!budget || ad->nr_recoveries < budget)
+		return false;
+	oldest = ad->recovered_at[(ad->nr_recoveries - budget) % IOMMU_ATS_RECOVERY_BUDGET_MAX];
+	return time_before(jiffies, oldest + IOMMU_ATS_RECOVERY_WINDOW_S * HZ);
+}
+
 void iommu_ats_recover_work(struct work_struct *work)
 {
 	struct iommu_ats_dev *ad = container_of(work, struct iommu_ats_dev, work);
@@ -99,6 +131,19 @@ void iommu_ats_recover_work(struct work_struct *work)
 		trace_iommu_ats_recovery(dev, "no_recovery", -EOPNOTSUPP);
 		dev_warn(dev, "no recovery path for this device: it stays fenced until it is reset (e.g. echo 1 > /sys/bus/pci/devices/%s/reset)\n",
 			 dev_name(dev));
+		goto out;
+	}
+
+	/*
+	 * A device that keeps failing after good resets is not recovered
+	 * forever: past the budget it stays fenced, for a person to decide.
+	 */
+	if (iommu_ats_over_budget(ad)) {
+		trace_iommu_ats_recovery(dev, "over_budget", -EBUSY);
+		if (iommu_ats_transition(ad, IOMMU_ATS_FENCED, IOMMU_ATS_ISOLATED))
+			iommu_ats_notify(ad);
+		dev_err(dev, "ATS recovery: %u recoveries within %u s and it failed again: the device stays isolated; a successful reset (echo 1 > /sys/bus/pci/devices/%s/reset) brings it back\n",
+			iommu_ats_recovery_budget, IOMMU_ATS_RECOVERY_WINDOW_S, dev_name(dev));
 		goto out;
 	}
 

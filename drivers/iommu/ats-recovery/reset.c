@@ -105,6 +105,7 @@ void iommu_ats_reset_restored(struct device *dev)
 	    iommu_ats_state_is_fenced(ad->state)) {
 		iommu_ats_fence_locked(ad, ad->state);
 	} else if (ad->unfence_pending) {
+		ad->recovered_at[ad->nr_recoveries % IOMMU_ATS_RECOVERY_BUDGET_MAX] = jiffies;
 		ad->nr_recoveries++;
 		unfenced = true;
 	}
