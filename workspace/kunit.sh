@@ -25,7 +25,7 @@ kunitconfigs_for() {
 		a=$(sed -n 's/^# arch:[[:space:]]*//p' "$TOP/$f" | head -n 1)
 		[ -z "$a" ] || [[ " $a " == *" $1 "* ]] && echo "$TOP/$f"
 	done < <(overlay_files | grep '/\.kunitconfig$'
-		 (cd "$TOP" && ls tests/kunit/*.kunitconfig 2>/dev/null))
+		 cd "$TOP" && ls tests/kunit/*.kunitconfig 2>/dev/null)
 	# The base's own IOMMU suites (tests/kunit/upstream-suites)
 	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/tests/kunit/upstream-suites" |
 	while read -r f archs; do

@@ -103,6 +103,10 @@ static void pci_recover_give_up(struct pci_dev *pdev,
  * pci_channel_io_perm_failure and a DISCONNECT uevent; the IOMMU keeps
  * the function fenced, and config space stays reachable for a later reset.
  *
+ * AER/DPC recovery of the same function (pcie_do_recovery()) waits for this
+ * one to end, and this one for it: the two never call the driver's error
+ * handlers interleaved.
+ *
  * A function whose DMA is owned by userspace (VFIO, iommufd) is not reset
  * behind its owner: its driver's error_detected() forwards the error (for
  * vfio-pci, the VMM's error eventfd) and the function stays fenced until
@@ -119,6 +123,8 @@ int pci_recover_function(struct pci_dev *pdev)
 	int ret;
 
 	pm_runtime_get_sync(&pdev->dev);
+	/* Not beside AER/DPC recovery of this function (pcie_do_recovery()) */
+	pci_dev_err_recovery_lock(pdev);
 	device_lock(&pdev->dev);
 	/* Under the device lock: the driver bound now is the one we drive */
 	if (pdev->driver)
@@ -136,6 +142,7 @@ int pci_recover_function(struct pci_dev *pdev)
 	if (!err || !err->error_detected) {
 		device_unlock(&pdev->dev);
 		ret = pci_recover_unaware(pdev);
+		pci_dev_err_recovery_unlock(pdev);
 		pm_runtime_put(&pdev->dev);
 		return ret;
 	}
@@ -176,6 +183,7 @@ failed:
 	pci_recover_give_up(pdev, err);
 out:
 	device_unlock(&pdev->dev);
+	pci_dev_err_recovery_unlock(pdev);
 	pm_runtime_put(&pdev->dev);
 	return ret;
 }
