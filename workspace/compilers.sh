@@ -12,6 +12,9 @@ out64=$BUILD/out/arm64
 clang_out=$BUILD/out/x86_64-clang
 [ -f "$out/.config" ] || die "no x86_64 kernel: run 'make x86_64'"
 [ -f "$out64/.config" ] || die "no arm64 kernel: run 'make arm64'"
+# sparse new enough for 7.3, built from Debian's source by make deps
+sparse=$BUILD/deps/sparse/sparse
+[ -x "$sparse" ] || die "no $sparse: run 'make deps'"
 
 # our_objects OUT: the objects of our C files that the kernel in OUT builds
 our_objects() {
@@ -63,7 +66,7 @@ check() {	# check NAME KMAKE-ARGS...: build our objects fresh, no diagnostics
 w1_dir=$out
 sparse_dir=$out
 check w1 kmake x86_64 "$out" W=1
-check sparse kmake x86_64 "$out" C=2
+check sparse kmake x86_64 "$out" C=2 CHECK="$sparse"
 
 # clang: the same config, built with LLVM=-19 in its own folder (only what
 # our objects need: "prepare", then the objects).
@@ -83,14 +86,15 @@ clang_make "$clang_out" prepare modules_prepare > "$BUILD/static-clang-prepare.l
 	{ result FAIL static/clang-w1 "clang prepare failed: $(tail -n 1 "$BUILD/static-clang-prepare.log")"; exit 1; }
 check clang-w1 clang_make "$clang_out" W=1
 
-# arm64: the objects only it builds (the SMMUv3 side), W=1 and sparse.
-mapfile -t objs < <(comm -13 <(our_objects "$out" | sort) <(our_objects "$out64" | sort))
+# arm64: our objects as the arm64 kernel builds them (the core and PCI
+# parts; the SMMUv3 hooks come back with issue 17), W=1 and sparse.
+mapfile -t objs < <(our_objects "$out64")
 if [ ${#objs[@]} -eq 0 ]; then
-	result FAIL static/w1-arm64 "none of our arm64-only objects is built in $out64"
+	result FAIL static/w1-arm64 "none of our objects is built in $out64"
 else
 	w1_arm64_dir=$out64
 	sparse_arm64_dir=$out64
 	check w1-arm64 kmake arm64 "$out64" W=1
-	check sparse-arm64 kmake arm64 "$out64" C=2
+	check sparse-arm64 kmake arm64 "$out64" C=2 CHECK="$sparse"
 fi
 [ $nfail -eq 0 ]
