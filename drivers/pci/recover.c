@@ -10,7 +10,6 @@
  * handlers gets the fallback EEH uses: unbind, reset, rebind.
  */
 #include <linux/device.h>
-#include <linux/iommu.h>
 #include <linux/pci.h>
 #include <linux/pm_runtime.h>
 
@@ -59,17 +58,15 @@ static int pci_recover_unaware(struct pci_dev *pdev)
 	return 0;
 }
 
-/* Is the function's DMA owned by userspace (VFIO, iommufd)? */
+/*
+ * Is the function's DMA owned by userspace (VFIO, iommufd)? Its driver then
+ * does not use the kernel's DMA API (driver_managed_dma, as vfio-pci); the
+ * IOMMU group's owner count would not tell, every bound driver counts.
+ * Called with the device lock held.
+ */
 static bool pci_recover_user_owned(struct pci_dev *pdev)
 {
-	struct iommu_group *group = iommu_group_get(&pdev->dev);
-	bool owned;
-
-	if (!group)
-		return false;
-	owned = iommu_group_dma_owner_claimed(group);
-	iommu_group_put(group);
-	return owned;
+	return pdev->driver && pdev->driver->driver_managed_dma;
 }
 
 /*
