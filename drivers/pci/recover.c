@@ -10,6 +10,7 @@
  * handlers gets the fallback EEH uses: unbind, reset, rebind.
  */
 #include <linux/device.h>
+#include <linux/iommu-ats-recovery.h>
 #include <linux/pci.h>
 #include <linux/pm_runtime.h>
 
@@ -23,6 +24,13 @@ static int pci_recover_reset(struct pci_dev *pdev)
 	pci_cfg_access_lock(pdev);
 	pci_save_state(pdev);
 	ret = __pci_reset_function_locked(pdev);
+	/*
+	 * The IOMMU core may have judged the reset failed though the method
+	 * said nothing (a nested reset failed, a failure armed in debugfs):
+	 * the function then stays blocked, and must not be restarted.
+	 */
+	if (!ret && iommu_ats_read_state(&pdev->dev) == IOMMU_ATS_ISOLATED)
+		ret = -EIO;
 	if (!ret)
 		pci_restore_state(pdev);
 	pci_cfg_access_unlock(pdev);

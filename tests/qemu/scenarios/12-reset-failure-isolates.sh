@@ -17,7 +17,7 @@ ev=$(errtest_events)
 [ "$ev" = "error_detected:frozen" ] || fail "callbacks were '$ev', expected only error_detected:frozen"
 [ "$(ats_attr "$rng" failed_resets)" = $((failed + 1)) ] || fail "failed_resets did not go up by one"
 [ "$(ats_state "$rng")" = disabled ] || fail "$rng: ATS is $(ats_state "$rng") while isolated"
-dmesg_has "$rng: reset failed (-5): ATS stays fenced to protect memory" ||
+dmesg_has "$rng: reset failed (-5): the device stays blocked to protect memory" ||
 	fail "no 'reset failed' line in the kernel log"
 info "isolated after the failed reset: ATS disabled, driver saw: $ev"
 
