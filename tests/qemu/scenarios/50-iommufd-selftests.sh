@@ -14,6 +14,9 @@ for t in iommufd iommufd_fail_nth; do
 	[ -x "/tests/bin/$t" ] || fail "no /tests/bin/$t in the initramfs (workspace/selftests.sh)"
 done
 [ -e /dev/iommu ] || fail "no /dev/iommu: CONFIG_IOMMUFD is not in the kernel"
+# The hugepage variants map MAP_HUGETLB buffers of two huge pages each
+echo 32 > /proc/sys/vm/nr_hugepages
+info "huge pages reserved: $(cat /proc/sys/vm/nr_hugepages)"
 
 for t in iommufd iommufd_fail_nth; do
 	start=$(date +%s)
