@@ -403,7 +403,7 @@ iommu_ats_add_device(struct device *dev, const struct iommu_ats_backend *backend
 {
 	struct iommu_ats_dev *ad;
 
-	ad = kzalloc(sizeof(*ad), GFP_KERNEL);
+	ad = kzalloc_obj(*ad);
 	if (!ad)
 		return ERR_PTR(-ENOMEM);
 
