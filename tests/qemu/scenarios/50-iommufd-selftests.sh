@@ -15,7 +15,7 @@ for t in iommufd iommufd_fail_nth; do
 done
 [ -e /dev/iommu ] || fail "no /dev/iommu: CONFIG_IOMMUFD is not in the kernel"
 # The hugepage variants map MAP_HUGETLB buffers of two huge pages each
-echo 32 > /proc/sys/vm/nr_hugepages
+echo 96 > /proc/sys/vm/nr_hugepages	# domain_dirty128M_huge: 64 of them
 info "huge pages reserved: $(cat /proc/sys/vm/nr_hugepages)"
 
 for t in iommufd iommufd_fail_nth; do
