@@ -38,6 +38,8 @@ for t in iommufd iommufd_fail_nth; do
 		# what the first failed cases said, for the reader
 		awk '/^#  RUN/ { n = 0 } { buf[n++] = $0 }
 		     /^not ok/ && shown < 3 { for (i = 0; i < n && i < 15; i++) print buf[i]; shown++ }' "/tmp/$t.tap"
-		fail "$t: exit $rc"
+		failed="${failed:+$failed, }$t: exit $rc"
 	fi
 done
+# Both programs run whatever the first one did
+[ -z "${failed:-}" ] || fail "$failed"
