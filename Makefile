@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# ATS fence/recover for Linux 6.12: the workspace.
+# ATS fence/recover for mainline Linux (Debian linux-source-7.3): the workspace.
 #
 #   make demo     build, boot the VT-d machine, show the ATS story
 #   make check    every test: KUnit (x86_64, arm64), QEMU scenarios, static

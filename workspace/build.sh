@@ -18,4 +18,5 @@ start=$(date +%s)
 say "build $arch: ${targets[*]} (ccache, -j$JOBS)"
 kmake "$arch" "$out" "${targets[@]}"
 "$TOP/workspace/modules.sh" "$arch"
+"$TOP/workspace/selftests.sh" "$arch"
 say "build $arch: done in $(( $(date +%s) - start )) s (test modules: $(cd "$BUILD/modules/$arch" && echo *.ko))"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# compilers.sh: W=1 with gcc, sparse (C=2) and W=1 with clang (LLVM=1) on
+# compilers.sh: W=1 with gcc, sparse (C=2) and W=1 with clang (LLVM=-19) on
 # the objects of our own C files in the x86_64 test kernel, and W=1 with
 # gcc and sparse on those of the arm64 test kernel (SMMUv3). Each check is
 # proven able to fail first on tests/static/negative, a module it must
@@ -12,6 +12,9 @@ out64=$BUILD/out/arm64
 clang_out=$BUILD/out/x86_64-clang
 [ -f "$out/.config" ] || die "no x86_64 kernel: run 'make x86_64'"
 [ -f "$out64/.config" ] || die "no arm64 kernel: run 'make arm64'"
+# sparse new enough for 7.3, built from Debian's source by make deps
+sparse=$BUILD/deps/sparse/sparse
+[ -x "$sparse" ] || die "no $sparse: run 'make deps'"
 
 # our_objects OUT: the objects of our C files that the kernel in OUT builds
 our_objects() {
@@ -22,6 +25,8 @@ our_objects() {
 mapfile -t objs < <(our_objects "$out")
 [ ${#objs[@]} -gt 0 ] || die "none of our objects is built in $out"
 
+# Our sources, as the compilers name them (paths in the tree)
+ours_list=$(overlay_files | tr '\n' ' ')
 neg=$BUILD/static-negative
 rm -rf "$neg"
 cp -r "$TOP/tests/static/negative" "$neg"
@@ -34,7 +39,20 @@ warnings_of() {	# warnings_of LOG [sparse]: diagnostics on our sources
 	# gcc and clang end theirs with [-Wflag]; sparse's carry none. The
 	# sparse check counts only sparse's, so that it proves itself.
 	[ "${2%-arm64}" = sparse ] && w=$(printf '%s\n' "$w" | grep -v '\]$' || true)
-	printf '%s' "$w"
+	# Only what is said of our own files (and the negative module): sparse
+	# also speaks of the kernel's headers our code includes (arm64's
+	# percpu.h for this_cpu_*), which are not ours to fix here.
+	printf '%s\n' "$w" | awk -v ours="$ours_list" '
+		BEGIN { n = split(ours, a, " "); for (i = 1; i <= n; i++) mine[a[i]] = 1 }
+		$0 == "" { next }
+		{ f = $0; sub(/:.*/, "", f)
+		  keep = (f !~ /\//) || (f ~ /static-negative\//)
+		  for (k in mine)
+			if (!keep && length(f) >= length(k) &&
+			    substr(f, length(f) - length(k) + 1) == k)
+				keep = 1
+		  if (keep) print }'
+	return 0
 }
 
 check() {	# check NAME KMAKE-ARGS...: build our objects fresh, no diagnostics
@@ -63,34 +81,35 @@ check() {	# check NAME KMAKE-ARGS...: build our objects fresh, no diagnostics
 w1_dir=$out
 sparse_dir=$out
 check w1 kmake x86_64 "$out" W=1
-check sparse kmake x86_64 "$out" C=2
+check sparse kmake x86_64 "$out" C=2 CHECK="$sparse"
 
-# clang: the same config, built with LLVM=1 in its own folder (only what
+# clang: the same config, built with LLVM=-19 in its own folder (only what
 # our objects need: "prepare", then the objects).
 mkdir -p "$clang_out"
 if ! cmp -s "$out/.config" "$clang_out/.config.gcc"; then
 	cp "$out/.config" "$clang_out/.config"
 	cp "$out/.config" "$clang_out/.config.gcc"
-	make -s -C "$SRC" O="$clang_out" ARCH=x86_64 LLVM=1 olddefconfig
+	make -s -C "$SRC" O="$clang_out" ARCH=x86_64 LLVM=-19 olddefconfig
 fi
 clang_w1_dir=$clang_out
 clang_make() {
 	local o=$1
 	shift
-	make -s -C "$SRC" O="$o" -j"$JOBS" ARCH=x86_64 LLVM=1 "$@"
+	make -s -C "$SRC" O="$o" -j"$JOBS" ARCH=x86_64 LLVM=-19 "$@"
 }
 clang_make "$clang_out" prepare modules_prepare > "$BUILD/static-clang-prepare.log" 2>&1 ||
 	{ result FAIL static/clang-w1 "clang prepare failed: $(tail -n 1 "$BUILD/static-clang-prepare.log")"; exit 1; }
 check clang-w1 clang_make "$clang_out" W=1
 
-# arm64: the objects only it builds (the SMMUv3 side), W=1 and sparse.
-mapfile -t objs < <(comm -13 <(our_objects "$out" | sort) <(our_objects "$out64" | sort))
+# arm64: our objects as the arm64 kernel builds them (the core and PCI
+# parts; the SMMUv3 hooks come back with issue 17), W=1 and sparse.
+mapfile -t objs < <(our_objects "$out64")
 if [ ${#objs[@]} -eq 0 ]; then
-	result FAIL static/w1-arm64 "none of our arm64-only objects is built in $out64"
+	result FAIL static/w1-arm64 "none of our objects is built in $out64"
 else
 	w1_arm64_dir=$out64
 	sparse_arm64_dir=$out64
 	check w1-arm64 kmake arm64 "$out64" W=1
-	check sparse-arm64 kmake arm64 "$out64" C=2
+	check sparse-arm64 kmake arm64 "$out64" C=2 CHECK="$sparse"
 fi
 [ $nfail -eq 0 ]

@@ -5,16 +5,16 @@
 . "$(dirname "$0")/lib.sh"
 
 PACKAGES="
-	linux-source-6.12
 	build-essential bc flex bison libelf-dev libssl-dev cpio rsync kmod
 	dwarves python3 python3-ply python3-git git perl ccache
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
-	clang lld llvm
+	clang-19 lld-19 llvm-19
 	qemu-system-x86 qemu-system-arm qemu-system-data qemu-utils
 	busybox-static
-	coccinelle sparse python3-sphinx
+	coccinelle python3-sphinx
 	dpkg-dev meson ninja-build python3-venv libglib2.0-dev libpixman-1-dev
 	libfdt-dev zlib1g-dev
+	libcap-dev
 "
 
 missing=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $PACKAGES 2>/dev/null |
@@ -75,5 +75,85 @@ if [ ! -x "$bb" ]; then
 		  { $SUDO apt-get update -qq && apt-get download -qq busybox-static:arm64; }; } &&
 		rm -rf busybox-arm64 && dpkg-deb -x busybox-static_*_arm64.deb busybox-arm64)
 	[ -x "$bb" ] || die "could not unpack busybox-static:arm64"
+fi
+
+# The base: Debian's linux-source-7.3, which is in trixie-backports only.
+# Fetched with a private apt configuration (its own sources and lists under
+# build/deps/apt), so that the system's sources, pins and packages are not
+# touched: apt-get download + dpkg-deb -x, no install. The archive keyring
+# of bookworm verifies trixie's Release files.
+BASE_PACKAGE=linux-source-7.3
+BASE_PACKAGE_VERSION=${BASE_PACKAGE_VERSION:-7.3.4-1~bpo13+1}
+if [ ! -f "$BASE_TARBALL" ]; then
+	apt_dir=$BUILD/deps/apt
+	mkdir -p "$apt_dir/sources" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
+	cat > "$apt_dir/sources/trixie-backports.sources" <<'EOF_TB'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: trixie-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF_TB
+	apt_private=(-o Dir::Etc::SourceList=/dev/null
+		-o Dir::Etc::SourceParts="$apt_dir/sources"
+		-o Dir::State::Lists="$apt_dir/lists"
+		-o Dir::Cache="$apt_dir/cache"
+		-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
+		-o APT::Architectures=amd64 -o APT::Architectures::=amd64
+		-o Acquire::Languages=none)
+	# download writes into build/: as root, apt's _apt sandbox user cannot
+	[ "$(id -u)" -ne 0 ] || apt_private+=(-o APT::Sandbox::User=root)
+	say "fetching $BASE_PACKAGE $BASE_PACKAGE_VERSION from trixie-backports (private apt configuration: $apt_dir)"
+	apt-get "${apt_private[@]}" update -qq ||
+		die "apt-get update of trixie-backports failed (network, or the keyring?)"
+	(cd "$BUILD/deps" && rm -f "${BASE_PACKAGE}"_*.deb &&
+		apt-get "${apt_private[@]}" download -qq "$BASE_PACKAGE=$BASE_PACKAGE_VERSION") ||
+		die "could not download $BASE_PACKAGE=$BASE_PACKAGE_VERSION (see 'apt-cache policy' in that configuration; set BASE_PACKAGE_VERSION to another version)"
+	rm -rf "$BUILD/deps/base.unpack"
+	dpkg-deb -x "$BUILD/deps/${BASE_PACKAGE}_"*.deb "$BUILD/deps/base.unpack"
+	mkdir -p "$(dirname "$BASE_TARBALL")"
+	mv "$BUILD/deps/base.unpack/usr/src/$BASE_PACKAGE.tar.xz" "$BASE_TARBALL"
+	echo "$BASE_PACKAGE_VERSION" > "$BASE_TARBALL.version"
+	rm -rf "$BUILD/deps/base.unpack" "$BUILD/deps/${BASE_PACKAGE}_"*.deb
+fi
+
+# sparse: Linux 7.3 needs one that knows __typeof_unqual__
+# (scripts/checker-valid.sh); bookworm's 0.6.4-3 does not. Built from
+# Debian's own source package of sid (fetched with a private apt
+# configuration, deb-src only), with the system's gcc instead of the
+# gcc-16 Debian's build asks for. Only the sparse program is built.
+SPARSE_VERSION=${SPARSE_VERSION:-0.6.5~rc1-2}
+sparse_bin=$BUILD/deps/sparse/sparse
+if [ ! -x "$sparse_bin" ] || [ "$(cat "$BUILD/deps/sparse/.version" 2>/dev/null)" != "$SPARSE_VERSION" ]; then
+	apt_dir=$BUILD/deps/apt-src
+	mkdir -p "$apt_dir/sources" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
+	cat > "$apt_dir/sources/sid-src.sources" <<'EOF_SID'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: sid
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF_SID
+	apt_src=(-o Dir::Etc::SourceList=/dev/null
+		-o Dir::Etc::SourceParts="$apt_dir/sources"
+		-o Dir::State::Lists="$apt_dir/lists"
+		-o Dir::Cache="$apt_dir/cache"
+		-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
+		-o Acquire::Languages=none)
+	[ "$(id -u)" -ne 0 ] || apt_src+=(-o APT::Sandbox::User=root)
+	say "building sparse $SPARSE_VERSION from Debian's source package (sid)"
+	apt-get "${apt_src[@]}" update -qq ||
+		die "apt-get update of sid's sources failed"
+	rm -rf "$BUILD/deps/sparse.src" && mkdir -p "$BUILD/deps/sparse.src"
+	(cd "$BUILD/deps/sparse.src" &&
+		apt-get "${apt_src[@]}" source --download-only -qq "sparse=$SPARSE_VERSION" &&
+		dpkg-source -x --no-check sparse_*.dsc src > /dev/null) ||
+		die "could not fetch sparse=$SPARSE_VERSION (set SPARSE_VERSION to one sid has)"
+	make -s -C "$BUILD/deps/sparse.src/src" -j"$JOBS" CC=gcc sparse > "$BUILD/deps/sparse.log" 2>&1 ||
+		die "sparse does not build: see $BUILD/deps/sparse.log"
+	mkdir -p "$BUILD/deps/sparse"
+	cp "$BUILD/deps/sparse.src/src/sparse" "$sparse_bin"
+	echo "$SPARSE_VERSION" > "$BUILD/deps/sparse/.version"
+	rm -rf "$BUILD/deps/sparse.src"
 fi
 exit 0

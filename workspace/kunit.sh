@@ -24,7 +24,15 @@ kunitconfigs_for() {
 	while read -r f; do
 		a=$(sed -n 's/^# arch:[[:space:]]*//p' "$TOP/$f" | head -n 1)
 		[ -z "$a" ] || [[ " $a " == *" $1 "* ]] && echo "$TOP/$f"
-	done < <(overlay_files | grep '/\.kunitconfig$')
+	done < <(overlay_files | grep '/\.kunitconfig$'
+		 cd "$TOP" && ls tests/kunit/*.kunitconfig 2>/dev/null)
+	# The base's own IOMMU suites (tests/kunit/upstream-suites)
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/tests/kunit/upstream-suites" |
+	while read -r f archs; do
+		[[ " $archs " == *" $1 "* ]] || continue
+		[ -f "$SRC/$f" ] || die "tests/kunit/upstream-suites: $f is not in the base"
+		echo "$SRC/$f"
+	done
 	return 0
 }
 mapfile -t configs < <(kunitconfigs_for "$arch")
@@ -40,7 +48,32 @@ out=$BUILD/kunit/$arch
 mkdir -p "$out"
 
 args=(exec --arch="$arch" --build_dir="$kbuild" --timeout=900 --json="$out/results.json")
-[ "$arch" = x86_64 ] && args+=(--qemu_args="-accel tcg")
+# Two vCPUs: the suites race reporters, flushes and attaches on two CPUs.
+args+=(--qemu_args="-smp 2")
+# kunit.py (7.3) asks QEMU for KVM first, and KVM hangs x86 guests on these
+# machines: a wrapper first in PATH drops "-accel kvm" and "-accel hvf".
+bin=$out/bin
+mkdir -p "$bin"
+for q in qemu-system-x86_64 qemu-system-aarch64; do
+	real=$(PATH=${PATH//$bin:/} command -v "$q" || true)
+	[ -n "$real" ] || continue
+	cat > "$bin/$q" <<EOF_WRAP
+#!/usr/bin/env bash
+# Written by workspace/kunit.sh: $real under TCG only.
+a=()
+while [ \$# -gt 0 ]; do
+	if [ "\$1" = -accel ] && { [ "\$2" = kvm ] || [ "\$2" = hvf ]; }; then
+		shift 2
+		continue
+	fi
+	a+=("\$1")
+	shift
+done
+exec $real "\${a[@]}"
+EOF_WRAP
+	chmod +x "$bin/$q"
+done
+export PATH=$bin:$PATH
 [ -z "$glob" ] || args+=("$glob")
 
 say "kunit $arch: suites of $(for c in "${configs[@]}"; do echo -n "${c#$TOP/} "; done)"

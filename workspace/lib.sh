@@ -5,7 +5,7 @@ set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
-BASE_TARBALL=${BASE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+BASE_TARBALL=${BASE_TARBALL:-$BUILD/deps/linux-source-7.3.tar.xz}	# make deps
 SRC=$BUILD/linux			# base + overlay + series; a git repo, tag "base"
 PATCHES=${PATCHES:-$TOP/patches}
 # Our new files live at their kernel paths under these top-level folders.

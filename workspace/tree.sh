@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # tree.sh [--dry-run]
 #
-# Makes build/linux = Debian's linux-source-6.12 + our new files (the
+# Makes build/linux = Debian's linux-source-7.3 (make deps fetches it) + our new files (the
 # overlay) + patches/series, touching only the files whose content changes,
 # so that make rebuilds only what changed.
 #
@@ -24,7 +24,7 @@ base_version() {
 
 unpack_base() {
 	[ -f "$BASE_TARBALL" ] ||
-		die "$BASE_TARBALL not found: run 'make deps' (Debian package linux-source-6.12)"
+		die "$BASE_TARBALL not found: run 'make deps' (Debian package linux-source-7.3)"
 	local tmp=$BUILD/linux.unpack
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
@@ -37,20 +37,27 @@ unpack_base() {
 		git init -q
 		# Debian's top-level .gitignore ignores everything: -f.
 		git add -A -f
-		git commit -q -m "Debian linux-source-6.12 $(base_version Makefile)"
+		git commit -q -m "$base_subject"
 		git tag base
 	)
 	rm -rf "$SRC"
 	mv "$tmp" "$SRC"
+	# Objects and generated files of another base would be reused by
+	# kbuild (e.g. scripts/kconfig's lexer): drop every output folder.
+	say "new base: removing the build output of the old one"
+	rm -rf "$BUILD/out" "$BUILD/kunit" "$BUILD/series" "$BUILD/series-check" "$BUILD/modules" "$BUILD/modules-src" "$BUILD/htmldocs" "$BUILD/bench"
 	git -C "$SRC" rev-parse base^{tree} > "$BUILD/applied.tree"
 }
 
-if ! git -C "$SRC" rev-parse -q --verify base >/dev/null 2>&1; then
-	[ $dry -eq 1 ] && die "no base tree yet: run 'make tree' first"
+# The base commit names the package version it was unpacked from: a
+# different tarball (a new base) unpacks afresh.
+pkg=$(cat "$BASE_TARBALL.version" 2>/dev/null || echo "?")
+base_subject="Debian linux-source-7.3 $pkg"
+if [ "$(git -C "$SRC" log -1 --format=%s base 2>/dev/null)" != "$base_subject" ]; then
+	[ $dry -eq 1 ] && die "no base tree of $base_subject yet: run 'make tree' first"
 	unpack_base
 fi
-pkg=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo "?")
-say "base: Linux $(git -C "$SRC" show base:Makefile | base_version /dev/stdin) (Debian linux-source-6.12 $pkg)"
+say "base: Linux $(git -C "$SRC" show base:Makefile | base_version /dev/stdin) ($base_subject)"
 
 git_src() { git -C "$SRC" "$@"; }
 

@@ -19,9 +19,12 @@
  * - Mute: every path that builds an ATC invalidation skips the device while
  *   iommu_ats_fenced() says so (it would time out again).
  * - Attach: while iommu_ats_fenced(), attaching a domain programs the entry
- *   with ATS off. The layer unfences by clearing its state and attaching
- *   the device's domains afresh after a successful reset of the function.
- * - Reset: every PCI reset of a function is wrapped in
+ *   with ATS off; the decision and the entry write go between
+ *   iommu_ats_attach_begin() and iommu_ats_attach_end(), which a fence
+ *   cannot interleave with. The layer unfences by clearing its state when
+ *   a reset of the function succeeded, before the IOMMU core attaches the
+ *   device's domains afresh (pci_dev_reset_iommu_done()).
+ * - Reset: every PCI reset of a function is wrapped in upstream's
  *   pci_dev_reset_iommu_prepare() / pci_dev_reset_iommu_done(result).
  * - &iommu_ops.ats_drain_pri (optional, process context) drains the device's
  *   page requests without sending it an ATC invalidation.
@@ -38,6 +41,9 @@ struct device;
 /**
  * enum iommu_ats_state - ATS state of a device, as the recovery layer sees it
  * @IOMMU_ATS_OK: translated requests flow; ATC invalidations are sent.
+ * @IOMMU_ATS_FENCING: an ATC invalidation timed out; no ATC invalidation is
+ *	sent to the device, and the IOMMU driver is blocking its translated
+ *	requests. Any other context that sees this state waits for FENCED.
  * @IOMMU_ATS_FENCED: an ATC invalidation timed out; translated requests are
  *	blocked in the IOMMU and no ATC invalidation is sent to the device.
  * @IOMMU_ATS_RECOVERING: fenced, and the device's driver is resetting it.
@@ -46,6 +52,7 @@ struct device;
  */
 enum iommu_ats_state {
 	IOMMU_ATS_OK,
+	IOMMU_ATS_FENCING,
 	IOMMU_ATS_FENCED,
 	IOMMU_ATS_RECOVERING,
 	IOMMU_ATS_ISOLATED,
@@ -66,13 +73,6 @@ enum iommu_ats_reason {
 	IOMMU_ATS_TIMEOUT_INJECTED,
 };
 
-struct pci_bus;
-struct pci_dev;
-
-/* In the IOMMU core (iommu.c): block a device's DMA, attach its domains afresh */
-int iommu_group_block_device(struct device *dev);
-int iommu_group_restore_device(struct device *dev);
-
 #ifdef CONFIG_IOMMU_ATS_RECOVERY
 
 DECLARE_STATIC_KEY_FALSE(iommu_ats_active);
@@ -81,18 +81,19 @@ extern atomic_t iommu_ats_nr_fenced;
 
 bool iommu_ats_report_timeout(struct device *dev, enum iommu_ats_reason reason);
 bool __iommu_ats_fenced(struct device *dev);
+bool __iommu_ats_muted(struct device *dev);
 bool iommu_ats_in_fence(void);
-/* For the IOMMU core */
-int iommu_ats_probe_device(struct device *dev);
-void iommu_ats_release_device(struct device *dev);
+bool iommu_ats_attach_begin(struct device *dev, unsigned long *flags);
+void iommu_ats_attach_end(struct device *dev, unsigned long flags);
 bool __iommu_ats_inject_timeout(struct device *dev);
 enum iommu_ats_state iommu_ats_read_state(struct device *dev);
 
-/* Around every reset of a PCI function, and of every function below a bus */
-int pci_dev_reset_iommu_prepare(struct pci_dev *pdev);
-void pci_dev_reset_iommu_done(struct pci_dev *pdev, int result);
-void pci_bus_reset_iommu_prepare(struct pci_bus *bus);
-void pci_bus_reset_iommu_done(struct pci_bus *bus, int result);
+/* For the IOMMU core: a device's life in its group, and its resets */
+void iommu_ats_probe_device(struct device *dev);
+void iommu_ats_stop_device(struct device *dev);
+void iommu_ats_release_device(struct device *dev);
+int iommu_ats_reset_done(struct device *dev, int result);
+void iommu_ats_reset_restored(struct device *dev);
 
 /**
  * iommu_ats_fenced() - must ATC invalidations to @dev be skipped?
@@ -105,8 +106,16 @@ void pci_bus_reset_iommu_done(struct pci_bus *bus, int result);
  * A static key cannot be flipped by the fence itself, which runs with
  * interrupts off, hence the counter.
  *
+ * A device another CPU is fencing is not reported fenced until the IOMMU
+ * has confirmed the fence: this waits for it, so that a flush that skips
+ * the device returns only once its translated requests are blocked. On the
+ * CPU that runs the fence (a flush inside the fence op), it does not wait.
+ * A caller that holds a lock the driver's fence op may need (its command
+ * queue lock) uses iommu_ats_muted() instead.
+ *
  * Context: any.
- * Return: true while @dev is FENCED, RECOVERING or ISOLATED.
+ * Return: true while @dev is FENCED, RECOVERING or ISOLATED, or FENCING on
+ * this CPU.
  */
 static inline bool iommu_ats_fenced(struct device *dev)
 {
@@ -115,6 +124,27 @@ static inline bool iommu_ats_fenced(struct device *dev)
 	if (likely(!atomic_read(&iommu_ats_nr_fenced)))
 		return false;
 	return __iommu_ats_fenced(dev);
+}
+
+/**
+ * iommu_ats_muted() - must ATC invalidations to @dev be skipped? No wait.
+ * @dev: the device an ATC invalidation is about to be built for
+ *
+ * As iommu_ats_fenced(), but true at once for a device being fenced on any
+ * CPU: for callers that hold a lock the fence op may need. Such a caller
+ * must not let its flush return before the fence is complete: it calls
+ * iommu_ats_fenced() once the lock is dropped.
+ *
+ * Context: any.
+ * Return: true while @dev is in any state but OK.
+ */
+static inline bool iommu_ats_muted(struct device *dev)
+{
+	if (!static_branch_unlikely(&iommu_ats_active))
+		return false;
+	if (likely(!atomic_read(&iommu_ats_nr_fenced)))
+		return false;
+	return __iommu_ats_muted(dev);
 }
 
 /**
@@ -176,6 +206,22 @@ static inline bool iommu_ats_fenced(struct device *dev)
 	return false;
 }
 
+static inline bool iommu_ats_muted(struct device *dev)
+{
+	return false;
+}
+
+static inline bool iommu_ats_attach_begin(struct device *dev,
+					  unsigned long *flags)
+{
+	return false;
+}
+
+static inline void iommu_ats_attach_end(struct device *dev,
+					unsigned long flags)
+{
+}
+
 static inline bool iommu_ats_in_fence(void)
 {
 	return false;
@@ -196,29 +242,24 @@ static inline bool iommu_ats_inject_armed(void)
 	return false;
 }
 
-static inline int pci_dev_reset_iommu_prepare(struct pci_dev *pdev)
-{
-	return 0;
-}
-
-static inline void pci_dev_reset_iommu_done(struct pci_dev *pdev, int result)
+static inline void iommu_ats_probe_device(struct device *dev)
 {
 }
 
-static inline void pci_bus_reset_iommu_prepare(struct pci_bus *bus)
+static inline void iommu_ats_stop_device(struct device *dev)
 {
-}
-
-static inline void pci_bus_reset_iommu_done(struct pci_bus *bus, int result)
-{
-}
-
-static inline int iommu_ats_probe_device(struct device *dev)
-{
-	return 0;
 }
 
 static inline void iommu_ats_release_device(struct device *dev)
+{
+}
+
+static inline int iommu_ats_reset_done(struct device *dev, int result)
+{
+	return result;
+}
+
+static inline void iommu_ats_reset_restored(struct device *dev)
 {
 }
 

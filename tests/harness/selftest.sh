@@ -94,6 +94,14 @@ judge qemu-trace-none-broken fail 0 "$good
 ${order/inv sid 0x0200/inv sid 0x0100}"
 judge qemu-trace-none-no-start fail 0 "$good
 ${order/fence sid/fenc sid}"
+# The cases of a suite a scenario runs (the iommufd selftests): one failed
+# case fails the run even when its scenario says ok
+judge suite-cases-pass pass 0 "$good
+# atstest-sub a prog.case1 PASS
+# atstest-sub a prog.case2 SKIP no hardware"
+judge suite-case-fails fail 0 "$good
+# atstest-sub a prog.case1 PASS
+# atstest-sub a prog.case2 FAIL"
 
 # An expected failure (a review finding whose fix has not landed) is
 # reported as XFAIL, not as a failure; once it passes it fails the run.

@@ -18,7 +18,9 @@ MACHINES="vtd vtd-sm amd smmuv3"
 # with the IOMMU's timeout below and above the driver's own wait (none on
 # VT-d, 100 ms on AMD-Vi, 1 s on SMMUv3; AMD-Vi's 1000 is what Linux
 # programs into the control register).
-CHECK_BOOTS="$MACHINES vtd:2000 vtd-sm:2000 amd:50 amd:1000 smmuv3:500 smmuv3:3000"
+# On Linux 7.3 only VT-d has its hooks yet: the amd:T and smmuv3:T variants
+# (amd:50 amd:1000 smmuv3:500 smmuv3:3000) come back with issues 18 and 17.
+CHECK_BOOTS="$MACHINES vtd:2000 vtd-sm:2000"
 
 # The emulator: QEMU built from Debian's source with qemu/patches
 # (workspace/qemu.sh). QEMU_X86_64 / QEMU_AARCH64 point elsewhere, e.g. at

@@ -53,6 +53,16 @@ for s in "$@"; do
 	esac
 done
 
+# Cases of a suite a scenario runs (upstream's iommufd selftests), each a
+# verdict of its own: "# atstest-sub SCENARIO CASE PASS|FAIL|SKIP [why]".
+while read -r _ _ scen case res why; do
+	case "$res" in
+	PASS)	verdict PASS "$scen/$case" ;;
+	SKIP)	verdict PASS "$scen/$case" "skipped: $why" ;;
+	*)	verdict FAIL "$scen/$case" "${why:-failed}" ;;
+	esac
+done < <(printf '%s\n' "$clean" | grep -E '^# atstest-sub [^ ]+ [^ ]+ (PASS|FAIL|SKIP)( |$)' || true)
+
 # What a scenario asks the host to check in QEMU's own trace (its stderr,
 # in this log): the guest writes "# qemu-trace-begin W" and
 # "# qemu-trace-end W" to /dev/console around what it does, then

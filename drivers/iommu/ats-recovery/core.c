@@ -4,9 +4,11 @@
  *
  * When a device does not confirm an ATC invalidation, it may still hold
  * translations for memory the OS is about to reuse. The IOMMU driver reports
- * it here from its flush path; the report fences the device in hardware
- * before it returns (the driver's ats_fence op), marks it FENCED so that no
- * more ATC invalidations are sent to it, and queues its recovery work. See
+ * it here from its flush path; the report mutes the device (FENCING: no
+ * more ATC invalidations to it), fences it in hardware (the driver's
+ * ats_fence op) and marks it FENCED only once the IOMMU confirmed the fence,
+ * then queues its recovery work. Every other context that sees FENCING
+ * waits for FENCED, so no flush of the device returns early on any CPU. See
  * Documentation/iommu/ats-recovery.rst.
  */
 #define pr_fmt(fmt) "iommu-ats: " fmt
@@ -54,6 +56,7 @@ static DEFINE_MUTEX(iommu_ats_devices_lock);
 
 static const char * const iommu_ats_state_names[] = {
 	[IOMMU_ATS_OK]		= "ok",
+	[IOMMU_ATS_FENCING]	= "fencing",
 	[IOMMU_ATS_FENCED]	= "fenced",
 	[IOMMU_ATS_RECOVERING]	= "recovering",
 	[IOMMU_ATS_ISOLATED]	= "isolated",
@@ -80,9 +83,13 @@ const char *iommu_ats_reason_name(enum iommu_ats_reason reason)
 }
 
 /*
- * dev->iommu lives from IOMMU probe to release, as does our state. Readers
- * in atomic context (reports, the fenced check) hold rcu_read_lock(): the
- * state is freed after a grace period.
+ * The state lives while the device is in its IOMMU group: it is set up when
+ * the device joins the group and freed after the IOMMU driver released the
+ * device (iommu_ats_release_device()), so that the mute lasts until the
+ * device has left its domain. Readers in atomic context (reports, the
+ * fenced check) hold rcu_read_lock(): the state is freed after a grace
+ * period. They are IOMMU drivers acting on a device they still know, i.e.
+ * one that has not been released yet: dev->iommu is there.
  */
 struct iommu_ats_dev *iommu_ats_dev_get_state(struct device *dev)
 {
@@ -98,13 +105,20 @@ static bool __iommu_ats_report(struct device *dev, struct iommu_ats_dev *ad,
  * @dev: the device whose ATC invalidation timed out
  * @reason: what the driver knows about the failure
  *
- * Fences @dev: the IOMMU driver's ats_fence op blocks its translated
- * requests and completes the hardware update before this returns, the
- * device is marked FENCED so that iommu_ats_fenced() mutes every further
- * ATC invalidation to it, and its recovery work is queued. Reports for a
- * device that is already fenced collapse: they change nothing and queue
- * nothing. The caller does not pass the failure on to whoever asked for the
- * flush: the device is fenced, so the memory may be reused at once.
+ * Fences @dev: the device is muted (iommu_ats_fenced() skips every further
+ * ATC invalidation to it), the IOMMU driver's ats_fence op blocks its
+ * translated requests and completes the hardware update, and its recovery
+ * work is queued. If the fence op fails, the function's DMA is blocked
+ * altogether (Bus Master Enable cleared) and the log says so. Reports for a
+ * device that is being fenced on another CPU wait until the fence is
+ * complete; reports for a fenced device collapse: they change nothing and
+ * queue nothing. Either way, when this returns the device's translated
+ * requests are blocked, so the caller does not pass the failure on to
+ * whoever asked for the flush: the memory may be reused at once.
+ *
+ * Must not be called with a lock held that the driver's fence op takes
+ * (its command queue lock): a report that waits for another CPU's fence
+ * would deadlock.
  *
  * Context: any, including hard IRQ and with interrupts off under a raw
  * spinlock. Allocates nothing and takes no sleeping lock.
@@ -148,20 +162,74 @@ bool iommu_ats_in_fence(void)
 EXPORT_SYMBOL_GPL(iommu_ats_in_fence);
 
 /*
- * Runs the driver's fence op for @ad, with @ad->lock held (interrupts off),
- * and traces how long it took. Every hardware fence goes through here.
+ * Waits while another CPU fences @ad. That CPU runs the fence with
+ * interrupts off and its duration is the IOMMU's own: spin. On the fencing
+ * CPU itself, whatever sees FENCING is nested in the fence (interrupts are
+ * off there) and must not wait for it. Nor does anything nested in another
+ * fence: two CPUs fencing two devices, each seeing the other's time out in
+ * its own flush, would wait for each other; and a fence op frees no memory,
+ * so its flushes need not wait.
  */
-int iommu_ats_hw_fence(struct iommu_ats_dev *ad)
+static enum iommu_ats_state iommu_ats_wait_fence(struct iommu_ats_dev *ad)
+{
+	enum iommu_ats_state state;
+
+	if (this_cpu_read(iommu_ats_fence_depth))
+		return READ_ONCE(ad->state);
+
+	/* Pairs with the release in iommu_ats_fence_locked() */
+	while ((state = smp_load_acquire(&ad->state)) == IOMMU_ATS_FENCING &&
+	       READ_ONCE(ad->fencing_cpu) != raw_smp_processor_id())
+		cpu_relax();
+	return state;
+}
+
+/*
+ * Runs the driver's fence op for @ad; if it fails, blocks the function's
+ * DMA with the backend's fallback. Returns 0 if the device is blocked.
+ */
+static int iommu_ats_hw_fence(struct iommu_ats_dev *ad)
 {
 	u64 start = local_clock();
-	int ret;
+	int ret, err;
 
 	lockdep_assert_held(&ad->lock);
 	this_cpu_inc(iommu_ats_fence_depth);
 	ret = ad->backend->fence ? ad->backend->fence(ad->dev) : -EOPNOTSUPP;
 	this_cpu_dec(iommu_ats_fence_depth);
 	trace_iommu_ats_fence(ad->dev, ret, local_clock() - start);
-	return ret;
+	ad->fence_error = ret;
+	if (!ret)
+		return 0;
+
+	err = ad->backend->fallback ? ad->backend->fallback(ad->dev) : -EOPNOTSUPP;
+	if (err)
+		dev_crit_ratelimited(ad->dev, "ATS fence failed (%d) and its fallback too (%d): the device may still reach memory through its ATC\n",
+				     ret, err);
+	else
+		dev_err_ratelimited(ad->dev, "the IOMMU driver could not block translated requests (%d): Bus Master Enable cleared instead\n",
+				    ret);
+	return err;
+}
+
+/*
+ * Fences @ad in hardware and leaves it in @fenced_state; @ad->lock held.
+ * Muted (FENCING) first, so that nothing the fence op flushes, nor any
+ * other CPU from now on, sends the device an ATC invalidation; every other
+ * CPU that sees FENCING waits until the hardware confirmed the fence.
+ * Also used on a device that is fenced already, to write the fence again.
+ */
+void iommu_ats_fence_locked(struct iommu_ats_dev *ad,
+			    enum iommu_ats_state fenced_state)
+{
+	lockdep_assert_held(&ad->lock);
+	if (!iommu_ats_state_is_fenced(ad->state))
+		atomic_inc(&iommu_ats_nr_fenced);
+	WRITE_ONCE(ad->fencing_cpu, raw_smp_processor_id());
+	WRITE_ONCE(ad->state, IOMMU_ATS_FENCING);
+	iommu_ats_hw_fence(ad);
+	/* Pairs with the acquire in iommu_ats_wait_fence() */
+	smp_store_release(&ad->state, fenced_state);
 }
 
 static bool __iommu_ats_report(struct device *dev, struct iommu_ats_dev *ad,
@@ -169,7 +237,7 @@ static bool __iommu_ats_report(struct device *dev, struct iommu_ats_dev *ad,
 {
 	unsigned long flags;
 	unsigned int depth;
-	int ret;
+	bool fenced;
 
 	if (!ad) {
 		dev_err_ratelimited(dev, "ATC invalidation timeout, but the device has no ATS recovery state\n");
@@ -184,11 +252,11 @@ static bool __iommu_ats_report(struct device *dev, struct iommu_ats_dev *ad,
 	}
 
 	/*
-	 * Fenced already: nothing to do, and the lock may be held by the
-	 * fence this report nests in (the state is set before the fence op
-	 * runs), so do not take it.
+	 * Being fenced or fenced already: nothing to do once the fence is
+	 * complete. The lock may be held by the fence this report nests in,
+	 * so do not take it then.
 	 */
-	if (iommu_ats_state_is_fenced(READ_ONCE(ad->state)))
+	if (iommu_ats_state_is_fenced(iommu_ats_wait_fence(ad)))
 		return false;
 
 	/*
@@ -198,34 +266,28 @@ static bool __iommu_ats_report(struct device *dev, struct iommu_ats_dev *ad,
 	depth = this_cpu_read(iommu_ats_fence_depth);
 	raw_spin_lock_irqsave_nested(&ad->lock, flags,
 				     min(depth, MAX_LOCKDEP_SUBCLASSES - 1));
-	if (ad->dying || iommu_ats_state_is_fenced(ad->state)) {
+	if (iommu_ats_state_is_fenced(ad->state)) {
 		raw_spin_unlock_irqrestore(&ad->lock, flags);
 		return false;
 	}
 
 	/*
-	 * Muted first, so that nothing the fence op flushes, nor any other
-	 * CPU from now on, sends the device an ATC invalidation. The fence
-	 * runs under our lock so that a concurrent report for the same device
-	 * returns only once the hardware is fenced: every caller may rely on
-	 * the fence when this returns.
+	 * The device may be on its way out of its group (dying): it is still
+	 * in its domain until the IOMMU driver released it, so it is fenced
+	 * all the same, only not recovered.
 	 */
 	ad->last_reason = reason;
 	ad->nr_fences++;
-	WRITE_ONCE(ad->state, IOMMU_ATS_FENCED);
-	atomic_inc(&iommu_ats_nr_fenced);
-
-	ret = iommu_ats_hw_fence(ad);
-	/* Pairs with the put at the end of the work, or in release. */
-	get_device(dev);
-	if (!queue_work(system_unbound_wq, &ad->work))
-		put_device(dev);
+	iommu_ats_fence_locked(ad, IOMMU_ATS_FENCED);
+	fenced = !ad->fence_error || ad->backend->fallback;
+	if (!ad->dying) {
+		/* Pairs with the put at the end of the work, or in stop */
+		get_device(dev);
+		if (!queue_work(system_freezable_wq, &ad->work))
+			put_device(dev);
+	}
 	raw_spin_unlock_irqrestore(&ad->lock, flags);
-
-	if (ret)
-		dev_err_ratelimited(dev, "ATC invalidation timeout: the IOMMU driver could not block translated requests (%d); ATC invalidations are muted\n",
-				    ret);
-	return true;
+	return fenced;
 }
 
 /**
@@ -233,7 +295,8 @@ static bool __iommu_ats_report(struct device *dev, struct iommu_ats_dev *ad,
  * @dev: the device
  *
  * Context: any.
- * Return: true while @dev is FENCED, RECOVERING or ISOLATED.
+ * Return: true while @dev is FENCED, RECOVERING or ISOLATED, or FENCING on
+ * this CPU; waits while another CPU fences it.
  */
 bool __iommu_ats_fenced(struct device *dev)
 {
@@ -242,11 +305,73 @@ bool __iommu_ats_fenced(struct device *dev)
 
 	rcu_read_lock();
 	ad = iommu_ats_dev_get_state(dev);
-	fenced = ad && iommu_ats_state_is_fenced(READ_ONCE(ad->state));
+	fenced = ad && iommu_ats_state_is_fenced(iommu_ats_wait_fence(ad));
 	rcu_read_unlock();
 	return fenced;
 }
 EXPORT_SYMBOL_GPL(__iommu_ats_fenced);
+
+/**
+ * __iommu_ats_muted() - slow part of iommu_ats_muted()
+ * @dev: the device
+ *
+ * Context: any.
+ * Return: true while @dev is in any state but OK; never waits.
+ */
+bool __iommu_ats_muted(struct device *dev)
+{
+	struct iommu_ats_dev *ad;
+	bool muted;
+
+	rcu_read_lock();
+	ad = iommu_ats_dev_get_state(dev);
+	muted = ad && iommu_ats_state_is_fenced(READ_ONCE(ad->state));
+	rcu_read_unlock();
+	return muted;
+}
+EXPORT_SYMBOL_GPL(__iommu_ats_muted);
+
+/**
+ * iommu_ats_attach_begin() - start an attach that programs @dev's entry
+ * @dev: the device whose IOMMU entry the driver is about to write
+ * @flags: saved interrupt state, for iommu_ats_attach_end()
+ *
+ * The IOMMU driver decides ATS on or off for @dev's entry from the return
+ * value, and writes the entry, before iommu_ats_attach_end(). A fence of
+ * @dev cannot run in between: it happens either before (and the attach
+ * writes ATS off) or after (and it overwrites the entry the attach wrote).
+ * Interrupts are off in between, as in a fence.
+ *
+ * Context: any; not nested in a fence of @dev.
+ * Return: true if @dev is fenced: the entry must have ATS off.
+ */
+bool iommu_ats_attach_begin(struct device *dev, unsigned long *flags)
+{
+	struct iommu_ats_dev *ad = iommu_ats_dev_get_state(dev);
+
+	*flags = 0;
+	if (!ad)
+		return false;
+	raw_spin_lock_irqsave(&ad->lock, *flags);
+	return iommu_ats_state_is_fenced(ad->state);
+}
+EXPORT_SYMBOL_GPL(iommu_ats_attach_begin);
+
+/**
+ * iommu_ats_attach_end() - end iommu_ats_attach_begin()
+ * @dev: the device
+ * @flags: what iommu_ats_attach_begin() saved
+ *
+ * Context: any.
+ */
+void iommu_ats_attach_end(struct device *dev, unsigned long flags)
+{
+	struct iommu_ats_dev *ad = iommu_ats_dev_get_state(dev);
+
+	if (ad)
+		raw_spin_unlock_irqrestore(&ad->lock, flags);
+}
+EXPORT_SYMBOL_GPL(iommu_ats_attach_end);
 
 /**
  * iommu_ats_read_state() - the ATS state of a device
@@ -278,7 +403,7 @@ iommu_ats_add_device(struct device *dev, const struct iommu_ats_backend *backend
 {
 	struct iommu_ats_dev *ad;
 
-	ad = kzalloc(sizeof(*ad), GFP_KERNEL);
+	ad = kzalloc_obj(*ad);
 	if (!ad)
 		return ERR_PTR(-ENOMEM);
 
@@ -290,7 +415,6 @@ iommu_ats_add_device(struct device *dev, const struct iommu_ats_backend *backend
 	atomic_long_set(&ad->nr_reports, 0);
 	atomic_set(&ad->inject_shots, 0);
 	atomic_set(&ad->fail_resets, 0);
-	mutex_init(&ad->reset_lock);
 	INIT_WORK(&ad->work, iommu_ats_recover_work);
 
 	mutex_lock(&iommu_ats_devices_lock);
@@ -308,17 +432,13 @@ iommu_ats_add_device(struct device *dev, const struct iommu_ats_backend *backend
 EXPORT_SYMBOL_IF_KUNIT(iommu_ats_add_device);
 
 /*
- * Tears down the state of @dev. Waits for its recovery work, so it must not
- * be called with a lock that the work takes (the group mutex, the device
- * lock). Idempotent.
+ * Stops the recovery of @dev: reports still fence it, nothing recovers it
+ * any more. Waits for its recovery work, so it must not be called with a
+ * lock that the work takes (the group mutex, the device lock). Idempotent.
  */
-void iommu_ats_remove_device(struct device *dev)
+static void iommu_ats_stop(struct iommu_ats_dev *ad)
 {
-	struct iommu_ats_dev *ad = iommu_ats_dev_get_state(dev);
 	unsigned long flags;
-
-	if (!ad)
-		return;
 
 	raw_spin_lock_irqsave(&ad->lock, flags);
 	ad->dying = true;
@@ -326,7 +446,20 @@ void iommu_ats_remove_device(struct device *dev)
 
 	/* A work that never ran still holds its device reference. */
 	if (cancel_work_sync(&ad->work))
-		put_device(dev);
+		put_device(ad->dev);
+}
+
+/*
+ * Tears down the state of @dev, which must be stopped already, once the
+ * IOMMU driver no longer uses the device (it left its domain).
+ */
+void iommu_ats_remove_device(struct device *dev)
+{
+	struct iommu_ats_dev *ad = iommu_ats_dev_get_state(dev);
+
+	if (!ad)
+		return;
+	WARN_ON_ONCE(!READ_ONCE(ad->dying));
 
 	iommu_ats_sysfs_remove(ad);
 	mutex_lock(&iommu_ats_devices_lock);
@@ -340,21 +473,27 @@ void iommu_ats_remove_device(struct device *dev)
 }
 EXPORT_SYMBOL_IF_KUNIT(iommu_ats_remove_device);
 
-/* Looks up a device the layer knows by name; the caller holds no lock. */
+/*
+ * Looks up a device the layer knows by name. If found, returns with the
+ * list lock held, which keeps the state (and dev->iommu) from being freed:
+ * the caller ends with iommu_ats_find_done().
+ */
 struct iommu_ats_dev *iommu_ats_find_by_name(const char *name)
 {
-	struct iommu_ats_dev *ad, *found = NULL;
+	struct iommu_ats_dev *ad;
 
 	mutex_lock(&iommu_ats_devices_lock);
 	list_for_each_entry(ad, &iommu_ats_devices, node) {
-		if (!strcmp(dev_name(ad->dev), name)) {
-			found = ad;
-			get_device(ad->dev);
-			break;
-		}
+		if (!strcmp(dev_name(ad->dev), name))
+			return ad;
 	}
 	mutex_unlock(&iommu_ats_devices_lock);
-	return found;
+	return NULL;
+}
+
+void iommu_ats_find_done(void)
+{
+	mutex_unlock(&iommu_ats_devices_lock);
 }
 
 /* Lists the devices with simulated timeouts armed (debugfs inject). */
@@ -373,36 +512,60 @@ void iommu_ats_show_armed(struct seq_file *m)
 }
 
 /**
- * iommu_ats_probe_device() - set up ATS recovery for a device at IOMMU probe
- * @dev: the device being probed by the IOMMU core
+ * iommu_ats_probe_device() - set up ATS recovery for a device
+ * @dev: a device joining its IOMMU group at IOMMU probe
  *
- * Only PCI functions that can use ATS get state. Called by the IOMMU core
- * once dev->iommu is set up.
+ * Only PCI functions that can use ATS get state. Without memory the device
+ * works as before, only without recovery: this is no reason to fail the
+ * IOMMU probe.
  *
- * Context: process.
- * Return: 0, or -ENOMEM.
+ * Context: process; the IOMMU core holds the group mutex.
  */
-int iommu_ats_probe_device(struct device *dev)
+void iommu_ats_probe_device(struct device *dev)
 {
 	struct iommu_ats_dev *ad;
 
 	if (!dev_is_pci(dev) || !pci_ats_supported(to_pci_dev(dev)))
-		return 0;
+		return;
 
 	ad = iommu_ats_add_device(dev, &iommu_ats_default_backend);
-	return PTR_ERR_OR_ZERO(ad);
+	if (IS_ERR(ad))
+		dev_warn(dev, "no ATS recovery for this device (%ld)\n",
+			 PTR_ERR(ad));
+}
+
+/**
+ * iommu_ats_stop_device() - the device is leaving its IOMMU group
+ * @dev: the device the IOMMU core is releasing
+ *
+ * Waits for a pending recovery of @dev and stops any new one. Reports still
+ * fence it until iommu_ats_release_device(). Must be called without the
+ * group mutex held.
+ *
+ * Context: process.
+ */
+void iommu_ats_stop_device(struct device *dev)
+{
+	struct iommu_ats_dev *ad = dev->iommu ? iommu_ats_dev_get_state(dev) : NULL;
+
+	if (ad)
+		iommu_ats_stop(ad);
 }
 
 /**
  * iommu_ats_release_device() - tear down ATS recovery for a device
- * @dev: the device the IOMMU core releases
+ * @dev: the device, released by its IOMMU driver (it left its domain)
  *
- * Waits for a pending recovery of @dev. Must be called without the group
- * mutex held. Safe to call twice.
- *
- * Context: process.
+ * Context: process; the IOMMU core holds the group mutex.
  */
 void iommu_ats_release_device(struct device *dev)
 {
+	struct iommu_ats_dev *ad = iommu_ats_dev_get_state(dev);
+
+	if (!ad)
+		return;
+	/* Set up, but never stopped: an IOMMU probe that failed; no work */
+	if (!READ_ONCE(ad->dying))
+		iommu_ats_stop(ad);
 	iommu_ats_remove_device(dev);
 }

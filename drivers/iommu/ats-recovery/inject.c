@@ -104,7 +104,7 @@ int iommu_ats_arm_injection(const char *name, unsigned int shots)
 		static_branch_enable(&iommu_ats_inject_key);
 	dev_info(ad->dev, "ATS recovery: %u simulated ATC invalidation timeout(s) armed\n",
 		 shots);
-	put_device(ad->dev);
+	iommu_ats_find_done();
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(iommu_ats_arm_injection);
@@ -119,7 +119,7 @@ int iommu_ats_arm_reset_failure(const char *name, unsigned int resets)
 	atomic_set(&ad->fail_resets, resets);
 	dev_info(ad->dev, "ATS recovery: the next %u reset(s) will count as failed\n",
 		 resets);
-	put_device(ad->dev);
+	iommu_ats_find_done();
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(iommu_ats_arm_reset_failure);
@@ -133,7 +133,7 @@ int iommu_ats_report_by_name(const char *name)
 		return iommu_ats_lookup_error(name);
 	dev_info(ad->dev, "ATS recovery: reporting a simulated ATC invalidation timeout (debugfs)\n");
 	iommu_ats_report_timeout(ad->dev, IOMMU_ATS_TIMEOUT_INJECTED);
-	put_device(ad->dev);
+	iommu_ats_find_done();
 	return 0;
 }
 

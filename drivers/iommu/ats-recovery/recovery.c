@@ -6,9 +6,9 @@
  * The IOMMU driver never resets a device by itself: the recovery work
  * drains the device's page requests and hands it to its own driver through
  * the PCI error-recovery callbacks (the backend's recover op). The reset at
- * the heart of that flow ends in iommu_ats_reset_finish() (through
- * pci_dev_reset_iommu_done()); a good reset unfences by attaching the
- * device's domains afresh, anything else leaves the device ISOLATED.
+ * the heart of that flow ends in pci_dev_reset_iommu_done() (reset.c): a
+ * good reset unfences and the IOMMU core attaches the device's domains
+ * afresh, anything else leaves the device ISOLATED.
  */
 #define pr_fmt(fmt) "iommu-ats: " fmt
 
@@ -55,15 +55,6 @@ static bool iommu_ats_transition(struct iommu_ats_dev *ad,
 	return done;
 }
 
-static void iommu_ats_refence(struct iommu_ats_dev *ad)
-{
-	unsigned long flags;
-
-	raw_spin_lock_irqsave(&ad->lock, flags);
-	iommu_ats_hw_fence(ad);
-	raw_spin_unlock_irqrestore(&ad->lock, flags);
-}
-
 /* Fences a device that is not fenced and makes it ISOLATED. */
 static bool iommu_ats_isolate(struct iommu_ats_dev *ad)
 {
@@ -72,13 +63,43 @@ static bool iommu_ats_isolate(struct iommu_ats_dev *ad)
 
 	raw_spin_lock_irqsave(&ad->lock, flags);
 	if (!ad->dying && !iommu_ats_state_is_fenced(ad->state)) {
-		WRITE_ONCE(ad->state, IOMMU_ATS_ISOLATED);
-		atomic_inc(&iommu_ats_nr_fenced);
-		iommu_ats_hw_fence(ad);
+		iommu_ats_fence_locked(ad, IOMMU_ATS_ISOLATED);
 		done = true;
 	}
 	raw_spin_unlock_irqrestore(&ad->lock, flags);
 	return done;
+}
+
+unsigned int iommu_ats_recovery_budget = IOMMU_ATS_RECOVERY_BUDGET;
+
+static int __init iommu_ats_recovery_budget_setup(char *str)
+{
+	unsigned int n;
+
+	if (kstrtouint(str, 0, &n) || n > IOMMU_ATS_RECOVERY_BUDGET_MAX) {
+		pr_err("iommu.ats_recovery_budget=%s: not a number from 0 to %d; keeping %u\n",
+		       str, IOMMU_ATS_RECOVERY_BUDGET_MAX, iommu_ats_recovery_budget);
+		return 0;
+	}
+	iommu_ats_recovery_budget = n;
+	return 0;
+}
+early_param("iommu.ats_recovery_budget", iommu_ats_recovery_budget_setup);
+
+/*
+ * True if the last iommu_ats_recovery_budget recoveries of @ad all happened
+ * within IOMMU_ATS_RECOVERY_WINDOW_S: this is one more failure after them.
+ * The ring of recovery times is indexed by the count of recoveries.
+ */
+static bool iommu_ats_over_budget(struct iommu_ats_dev *ad)
+{
+	unsigned int budget = READ_ONCE(iommu_ats_recovery_budget);
+	unsigned long oldest;
+
+	if (!budget || ad->nr_recoveries < budget)
+		return false;
+	oldest = ad->recovered_at[(ad->nr_recoveries - budget) % IOMMU_ATS_RECOVERY_BUDGET_MAX];
+	return time_before(jiffies, oldest + IOMMU_ATS_RECOVERY_WINDOW_S * HZ);
 }
 
 void iommu_ats_recover_work(struct work_struct *work)
@@ -113,6 +134,19 @@ void iommu_ats_recover_work(struct work_struct *work)
 		goto out;
 	}
 
+	/*
+	 * A device that keeps failing after good resets is not recovered
+	 * forever: past the budget it stays fenced, for a person to decide.
+	 */
+	if (iommu_ats_over_budget(ad)) {
+		trace_iommu_ats_recovery(dev, "over_budget", -EBUSY);
+		if (iommu_ats_transition(ad, IOMMU_ATS_FENCED, IOMMU_ATS_ISOLATED))
+			iommu_ats_notify(ad);
+		dev_err(dev, "ATS recovery: %u recoveries within %u s and it failed again: the device stays isolated; a successful reset (echo 1 > /sys/bus/pci/devices/%s/reset) brings it back\n",
+			iommu_ats_recovery_budget, IOMMU_ATS_RECOVERY_WINDOW_S, dev_name(dev));
+		goto out;
+	}
+
 	/* A reset may have completed since the report: nothing to do then. */
 	if (!iommu_ats_transition(ad, IOMMU_ATS_FENCED, IOMMU_ATS_RECOVERING))
 		goto out;
@@ -139,113 +173,8 @@ out:
 }
 
 /*
- * Unfences @ad after a successful reset: clears the state, then attaches
- * the device's domains afresh (through the blocking domain unless the reset
- * already left it there), so that the driver's attach programs the entry
- * with ATS on again. A report that races with the re-attach fenced the
- * device while its entry was being rewritten: fence again.
- */
-static void iommu_ats_unfence(struct iommu_ats_dev *ad, bool blocked)
-{
-	struct device *dev = ad->dev;
-	unsigned long flags, fences;
-	int ret;
-
-	raw_spin_lock_irqsave(&ad->lock, flags);
-	if (ad->dying || !iommu_ats_state_is_fenced(ad->state)) {
-		raw_spin_unlock_irqrestore(&ad->lock, flags);
-		return;
-	}
-	WRITE_ONCE(ad->state, IOMMU_ATS_OK);
-	atomic_dec(&iommu_ats_nr_fenced);
-	fences = ad->nr_fences;
-	raw_spin_unlock_irqrestore(&ad->lock, flags);
-
-	ret = blocked ? 0 : ad->backend->block(dev);
-	if (!ret)
-		ret = ad->backend->restore(dev);
-	trace_iommu_ats_unfence(dev, ret);
-	if (ret) {
-		raw_spin_lock_irqsave(&ad->lock, flags);
-		if (!iommu_ats_state_is_fenced(ad->state)) {
-			WRITE_ONCE(ad->state, IOMMU_ATS_ISOLATED);
-			atomic_inc(&iommu_ats_nr_fenced);
-		}
-		raw_spin_unlock_irqrestore(&ad->lock, flags);
-		iommu_ats_refence(ad);
-		dev_err(dev, "ATS unfence: re-attaching the domain failed (%d); the device stays isolated\n",
-			ret);
-		iommu_ats_notify(ad);
-		return;
-	}
-
-	raw_spin_lock_irqsave(&ad->lock, flags);
-	ad->nr_recoveries++;
-	raw_spin_unlock_irqrestore(&ad->lock, flags);
-	if (READ_ONCE(ad->nr_fences) != fences)
-		iommu_ats_refence(ad);
-
-	dev_info(dev, "ATS unfenced after a successful reset and a fresh domain attach\n");
-	iommu_ats_notify(ad);
-}
-
-/*
- * The end of a reset of the function. @blocked: the reset moved the device
- * to its group's blocking domain (pci_dev_reset_iommu_prepare()).
- *
- * - 0, a good reset: the device's ATC is empty. A fenced device is
- *   unfenced; any other gets its domains back.
- * - -ENOTTY, no reset happened: a device blocked for it gets its domains
- *   back, a fenced one stays as it was.
- * - any other error, a failed reset: nothing unfences. The device stays
- *   blocked and becomes ISOLATED, fenced or not before: its ATC may hold
- *   anything. Only a later good reset brings it back.
- */
-void iommu_ats_reset_finish(struct iommu_ats_dev *ad, int result, bool blocked)
-{
-	struct device *dev = ad->dev;
-	bool fenced, isolated_now = false;
-	unsigned long flags;
-	int ret;
-
-	raw_spin_lock_irqsave(&ad->lock, flags);
-	fenced = iommu_ats_state_is_fenced(ad->state);
-	if (!result) {
-		ad->reset_gen++;
-	} else if (result != -ENOTTY && !ad->dying) {
-		ad->nr_failed_resets++;
-		if (!fenced) {
-			atomic_inc(&iommu_ats_nr_fenced);
-			isolated_now = true;
-		}
-		WRITE_ONCE(ad->state, IOMMU_ATS_ISOLATED);
-	}
-	raw_spin_unlock_irqrestore(&ad->lock, flags);
-
-	if (result && result != -ENOTTY) {
-		/* Not blocked by the reset: block translated requests now. */
-		if (isolated_now && !blocked)
-			iommu_ats_refence(ad);
-		dev_warn(dev, "reset failed (%d): ATS stays fenced to protect memory; a successful reset (echo 1 > /sys/bus/pci/devices/%s/reset) brings the device back\n",
-			 result, dev_name(dev));
-		iommu_ats_notify(ad);
-		return;
-	}
-	if (!result && fenced) {
-		iommu_ats_unfence(ad, blocked);
-		return;
-	}
-	if (blocked) {
-		ret = ad->backend->restore(dev);
-		if (ret)
-			dev_err(dev, "could not attach the domain again after a reset (%d)\n",
-				ret);
-	}
-}
-
-/*
  * The default backend: the device's IOMMU driver fences and drains, the
- * IOMMU core re-attaches. The PCI recovery helper plugs in as recover.
+ * PCI recovery helper resets through the device's driver.
  */
 static int iommu_ats_driver_fence(struct device *dev)
 {
@@ -278,10 +207,21 @@ static int iommu_ats_pci_recover(struct device *dev)
 	return pci_recover_function(to_pci_dev(dev));
 }
 
+/*
+ * The IOMMU could not confirm the fence: stop the function's DMA at the
+ * function. A config write under the raw pci_lock: atomic-safe. The
+ * device's driver sets Bus Master Enable again when it restarts the
+ * function after the reset (slot_reset, or probe after a rebind).
+ */
+static int iommu_ats_pci_block_dma(struct device *dev)
+{
+	pci_clear_master(to_pci_dev(dev));
+	return 0;
+}
+
 const struct iommu_ats_backend iommu_ats_default_backend = {
 	.fence		= iommu_ats_driver_fence,
 	.drain_pri	= iommu_ats_driver_drain_pri,
 	.recover	= iommu_ats_pci_recover,
-	.block		= iommu_group_block_device,
-	.restore	= iommu_group_restore_device,
+	.fallback	= iommu_ats_pci_block_dma,
 };

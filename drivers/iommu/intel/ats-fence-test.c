@@ -174,5 +174,5 @@ static struct kunit_suite vtd_ats_fence_suite = {
 kunit_test_suite(vtd_ats_fence_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the VT-d ATS fence");
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 MODULE_LICENSE("GPL");

@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Must be flagged by reset-pairing.cocci: an early return skips done(). */
+/*
+ * Must be flagged by reset-pairing.cocci: after a prepare that succeeded,
+ * an early return skips done(). (The return after a failed prepare is
+ * right: the prepare undid itself.)
+ */
 static int bad_reset(struct pci_dev *pdev)
 {
 	int ret;
 
-	pci_dev_reset_iommu_prepare(pdev);
+	ret = pci_dev_reset_iommu_prepare(pdev);
+	if (ret)
+		return ret;
 	ret = do_the_reset(pdev);
 	if (ret)
 		return ret;

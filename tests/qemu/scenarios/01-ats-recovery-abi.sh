@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
-# machines: vtd vtd-sm amd smmuv3
+# machines: vtd vtd-sm
+# On Linux 7.3 the SMMUv3 and AMD-Vi hooks are not ported yet (issues 17, 18): injection
+# fires at their detection points only once they are (the 6.12 series ran this on amd, smmuv3 too).
 # The ATS recovery layer's userspace ABI on a real kernel: the machine's ATS
 # device has its ats_recovery/ sysfs state (ok, never fenced), a device
 # without ATS has none, the policy accepts auto/manual and rejects anything

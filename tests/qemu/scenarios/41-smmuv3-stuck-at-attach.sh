@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-# machines: smmuv3:500 smmuv3:3000
+# machines: 
+# Off until issue 17 ports the SMMUv3 hooks to Linux 7.3 (the 6.12 series ran it on smmuv3:500 smmuv3:3000).
 # timeout: 240
 # The SMMUv3 model's own ATS invalidation timeout, reached on a path Linux
 # 6.12 does take (40-stuck-under-io shows it takes none during I/O): the
