@@ -84,30 +84,40 @@ fi
 # of bookworm verifies trixie's Release files.
 BASE_PACKAGE=linux-source-7.3
 BASE_PACKAGE_VERSION=${BASE_PACKAGE_VERSION:-7.3.4-1~bpo13+1}
+# private_apt DIR TYPES SUITE [-o ...]: fills the array "apt_opts" with the
+# options of an apt configuration of its own in DIR (one deb.debian.org
+# entry of TYPES for SUITE, main; its own lists and cache), so that
+# apt-get update/download/source there leave the system's sources, lists
+# and pins alone. The bookworm archive keyring verifies newer suites too.
+private_apt() {
+	local dir=$1 types=$2 suite=$3
+	shift 3
+	mkdir -p "$dir/sources" "$dir/lists/partial" "$dir/cache/archives/partial"
+	printf '%s\n' "Types: $types" "URIs: http://deb.debian.org/debian" \
+		"Suites: $suite" "Components: main" \
+		"Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" \
+		> "$dir/sources/$suite.sources"
+	apt_opts=(-o Dir::Etc::SourceList=/dev/null
+		-o Dir::Etc::SourceParts="$dir/sources"
+		-o Dir::State::Lists="$dir/lists"
+		-o Dir::Cache="$dir/cache"
+		-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
+		-o Acquire::Languages=none "$@")
+	# downloads go into build/: as root, apt's _apt sandbox user cannot write there
+	[ "$(id -u)" -ne 0 ] || apt_opts+=(-o APT::Sandbox::User=root)
+	apt-get "${apt_opts[@]}" update -qq
+}
+
 if [ ! -f "$BASE_TARBALL" ]; then
 	apt_dir=$BUILD/deps/apt
-	mkdir -p "$apt_dir/sources" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
-	cat > "$apt_dir/sources/trixie-backports.sources" <<'EOF_TB'
-Types: deb
-URIs: http://deb.debian.org/debian
-Suites: trixie-backports
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF_TB
-	apt_private=(-o Dir::Etc::SourceList=/dev/null
-		-o Dir::Etc::SourceParts="$apt_dir/sources"
-		-o Dir::State::Lists="$apt_dir/lists"
-		-o Dir::Cache="$apt_dir/cache"
-		-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
-		-o APT::Architectures=amd64 -o APT::Architectures::=amd64
-		-o Acquire::Languages=none)
-	# download writes into build/: as root, apt's _apt sandbox user cannot
-	[ "$(id -u)" -ne 0 ] || apt_private+=(-o APT::Sandbox::User=root)
 	say "fetching $BASE_PACKAGE $BASE_PACKAGE_VERSION from trixie-backports (private apt configuration: $apt_dir)"
-	apt-get "${apt_private[@]}" update -qq ||
+	# amd64 only: a mirror mid-sync once served a binary-all index of the
+	# wrong size, and trixie lists arch-all packages under amd64 too
+	private_apt "$apt_dir" deb trixie-backports \
+		-o APT::Architectures=amd64 -o APT::Architectures::=amd64 ||
 		die "apt-get update of trixie-backports failed (network, or the keyring?)"
 	(cd "$BUILD/deps" && rm -f "${BASE_PACKAGE}"_*.deb &&
-		apt-get "${apt_private[@]}" download -qq "$BASE_PACKAGE=$BASE_PACKAGE_VERSION") ||
+		apt-get "${apt_opts[@]}" download -qq "$BASE_PACKAGE=$BASE_PACKAGE_VERSION") ||
 		die "could not download $BASE_PACKAGE=$BASE_PACKAGE_VERSION (see 'apt-cache policy' in that configuration; set BASE_PACKAGE_VERSION to another version)"
 	rm -rf "$BUILD/deps/base.unpack"
 	dpkg-deb -x "$BUILD/deps/${BASE_PACKAGE}_"*.deb "$BUILD/deps/base.unpack"
@@ -125,28 +135,12 @@ fi
 SPARSE_VERSION=${SPARSE_VERSION:-0.6.5~rc1-2}
 sparse_bin=$BUILD/deps/sparse/sparse
 if [ ! -x "$sparse_bin" ] || [ "$(cat "$BUILD/deps/sparse/.version" 2>/dev/null)" != "$SPARSE_VERSION" ]; then
-	apt_dir=$BUILD/deps/apt-src
-	mkdir -p "$apt_dir/sources" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
-	cat > "$apt_dir/sources/sid-src.sources" <<'EOF_SID'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: sid
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF_SID
-	apt_src=(-o Dir::Etc::SourceList=/dev/null
-		-o Dir::Etc::SourceParts="$apt_dir/sources"
-		-o Dir::State::Lists="$apt_dir/lists"
-		-o Dir::Cache="$apt_dir/cache"
-		-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
-		-o Acquire::Languages=none)
-	[ "$(id -u)" -ne 0 ] || apt_src+=(-o APT::Sandbox::User=root)
 	say "building sparse $SPARSE_VERSION from Debian's source package (sid)"
-	apt-get "${apt_src[@]}" update -qq ||
+	private_apt "$BUILD/deps/apt-src" deb-src sid ||
 		die "apt-get update of sid's sources failed"
 	rm -rf "$BUILD/deps/sparse.src" && mkdir -p "$BUILD/deps/sparse.src"
 	(cd "$BUILD/deps/sparse.src" &&
-		apt-get "${apt_src[@]}" source --download-only -qq "sparse=$SPARSE_VERSION" &&
+		apt-get "${apt_opts[@]}" source --download-only -qq "sparse=$SPARSE_VERSION" &&
 		dpkg-source -x --no-check sparse_*.dsc src > /dev/null) ||
 		die "could not fetch sparse=$SPARSE_VERSION (set SPARSE_VERSION to one sid has)"
 	make -s -C "$BUILD/deps/sparse.src/src" -j"$JOBS" CC=gcc sparse > "$BUILD/deps/sparse.log" 2>&1 ||
