@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# selftests.sh ARCH: builds upstream's iommufd selftests
-# (tools/testing/selftests/iommu: iommufd, iommufd_fail_nth) of the laid
-# tree, statically linked, into build/selftests/ARCH/, for the initramfs:
-# scenario 50-iommufd-selftests runs them in a guest on the patched kernel
-# (CONFIG_IOMMUFD_TEST, configs/x86_64.config). The uAPI headers are the
-# kernel build's own ("make headers").
+# selftests.sh ARCH: builds the guest's userspace test programs,
+# statically linked, into build/selftests/ARCH/, for the initramfs:
+# - upstream's iommufd selftests (tools/testing/selftests/iommu: iommufd,
+#   iommufd_fail_nth) of the laid tree: scenario 50-iommufd-selftests runs
+#   them on the patched kernel (CONFIG_IOMMUFD_TEST, configs/x86_64.config);
+# - ours, tests/qemu/guest/*.c (vfio-owner: a minimal VMM for scenario
+#   15-vfio-owner-resets).
+# The uAPI headers are the kernel build's own ("make headers").
 #
 # x86_64 only: a static arm64 build would need libcap for arm64.
 . "$(dirname "$0")/lib.sh"
@@ -20,3 +22,8 @@ make -s -C "$SRC/tools/testing/selftests/iommu" OUTPUT="$out" \
 	KHDR_INCLUDES="-isystem $kout/usr/include" LDFLAGS=-static \
 	CC="ccache gcc" > "$out/build.log" 2>&1 ||
 	{ cat "$out/build.log" >&2; die "the iommufd selftests do not build (see above)"; }
+for c in "$TOP"/tests/qemu/guest/*.c; do
+	ccache gcc -static -O2 -Wall -Wextra -Werror -isystem "$kout/usr/include" \
+		-o "$out/$(basename "$c" .c)" "$c" ||
+		die "${c#$TOP/} does not build"
+done

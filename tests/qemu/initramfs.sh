@@ -20,10 +20,14 @@ cp "$bb" "$root/bin/busybox"
 cp "$TOP/tests/qemu/guest/init" "$root/init"
 cp "$TOP/tests/qemu/guest/lib.sh" "$root/tests/lib.sh"
 cp "$TOP"/tests/qemu/scenarios/*.sh "$root/tests/scenarios/"
-# Upstream's iommufd selftests (workspace/selftests.sh), where built
+# Upstream's iommufd selftests and our test programs (workspace/selftests.sh),
+# where built
 if [ -x "$BUILD/selftests/$arch/iommufd" ]; then
 	mkdir -p "$root/tests/bin"
 	cp "$BUILD/selftests/$arch"/iommufd "$BUILD/selftests/$arch"/iommufd_fail_nth "$root/tests/bin/"
+	for c in "$TOP"/tests/qemu/guest/*.c; do
+		cp "$BUILD/selftests/$arch/$(basename "$c" .c)" "$root/tests/bin/"
+	done
 fi
 if [ -d "$BUILD/modules/$arch" ]; then
 	cp "$BUILD/modules/$arch"/*.ko "$root/lib/modules/" 2>/dev/null || true

@@ -68,12 +68,13 @@ machine_vtd() {
 	QEMU+=(-machine q35,kernel-irqchip=split
 	       -device "intel-iommu,intremap=on,device-iotlb=on,caching-mode=on${HW_TIMEOUT_MS:+,x-ats-inv-timeout-ms=$HW_TIMEOUT_MS}")
 	blk_behind_root_port ",iommu_platform=on"
-	# A second ATS function, for the test driver with error handlers.
-	# Its root port says 5 GT/s: above that Linux waits for Data Link
-	# Layer Link Active after a secondary bus reset, which QEMU 7.2's root
-	# port never sets again, so the bus reset would fail.
+	# A second ATS function (rng0), for the test driver with error
+	# handlers and for vfio-pci (15-vfio-owner-resets). Its root port
+	# says 5 GT/s: above that Linux waits for Data Link Layer Link Active
+	# after a secondary bus reset, which QEMU 7.2's root port never sets
+	# again, so the bus reset would fail.
 	QEMU+=(-device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2,x-speed=5
-	       -device virtio-rng-pci,bus=rp2,ats=on,iommu_platform=on,disable-legacy=on)
+	       -device virtio-rng-pci,id=rng0,bus=rp2,ats=on,iommu_platform=on,disable-legacy=on)
 	stuck_variant ",iommu_platform=on"
 	[ -z "${HW_TIMEOUT_MS:-}" ] ||
 		QEMU+=(-trace 'vtd_devtlb_wait_*' -trace 'vtd_inv_qi_ite*'

@@ -30,6 +30,8 @@ struct iommu_ats_backend {
 	 * Optional: reset the function through its driver. Process context.
 	 * A successful reset ends in pci_dev_reset_iommu_done(pdev, 0),
 	 * which unfences; anything else leaves the device ISOLATED.
+	 * -EBUSY: the device's DMA is owned by userspace, whose reset of
+	 * it is the one to wait for.
 	 */
 	int (*recover)(struct device *dev);
 	/*

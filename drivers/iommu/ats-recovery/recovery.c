@@ -164,8 +164,12 @@ void iommu_ats_recover_work(struct work_struct *work)
 	 */
 	if (iommu_ats_transition(ad, IOMMU_ATS_RECOVERING, IOMMU_ATS_ISOLATED) ||
 	    (ret && iommu_ats_isolate(ad))) {
-		dev_err(dev, "ATS recovery failed (%d): the device stays isolated; a successful reset (echo 1 > /sys/bus/pci/devices/%s/reset) brings it back\n",
-			ret, dev_name(dev));
+		/* Not a reset to do behind the owner's back: say whose it is */
+		if (ret == -EBUSY)
+			dev_warn(dev, "ATS recovery is its owner's: the device stays isolated until its owner resets it (VFIO_DEVICE_RESET)\n");
+		else
+			dev_err(dev, "ATS recovery failed (%d): the device stays isolated; a successful reset (echo 1 > /sys/bus/pci/devices/%s/reset) brings it back\n",
+				ret, dev_name(dev));
 		iommu_ats_notify(ad);
 	}
 out:
