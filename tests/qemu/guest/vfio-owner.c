@@ -175,6 +175,10 @@ int main(int argc, char **argv)
 		int seconds, ret;
 
 		line[strcspn(line, "\n")] = 0;
+		if (!strcmp(line, "exit")) {
+			printf("ok exit\n");
+			break;
+		}
 		if (!strcmp(line, "map")) {
 			ret = do_map();
 		} else if (!strcmp(line, "unmap")) {
@@ -183,9 +187,6 @@ int main(int argc, char **argv)
 			ret = do_wait_error(seconds);
 		} else if (!strcmp(line, "reset")) {
 			ret = ioctl(devfd, VFIO_DEVICE_RESET);
-		} else if (!strcmp(line, "exit")) {
-			printf("ok exit\n");
-			break;
 		} else {
 			errno = EINVAL;
 			ret = -1;
