@@ -82,6 +82,7 @@ extern atomic_t iommu_ats_nr_fenced;
 bool iommu_ats_report_timeout(struct device *dev, enum iommu_ats_reason reason);
 bool __iommu_ats_fenced(struct device *dev);
 bool __iommu_ats_muted(struct device *dev);
+bool iommu_ats_can_fence(struct device *dev);
 bool iommu_ats_in_fence(void);
 bool iommu_ats_attach_begin(struct device *dev, unsigned long *flags);
 void iommu_ats_attach_end(struct device *dev, unsigned long flags);
@@ -207,6 +208,11 @@ static inline bool iommu_ats_fenced(struct device *dev)
 }
 
 static inline bool iommu_ats_muted(struct device *dev)
+{
+	return false;
+}
+
+static inline bool iommu_ats_can_fence(struct device *dev)
 {
 	return false;
 }

@@ -332,6 +332,30 @@ bool __iommu_ats_muted(struct device *dev)
 EXPORT_SYMBOL_GPL(__iommu_ats_muted);
 
 /**
+ * iommu_ats_can_fence() - would a report fence @dev?
+ * @dev: a device the IOMMU driver knows
+ *
+ * For a driver that acts on a timeout before it can report it (VT-d: with
+ * its queue lock held): true if the layer tracks @dev and is on, so that
+ * the report, once made, fences it.
+ *
+ * Context: any.
+ * Return: true if a report of @dev fences it, unless it is fenced already.
+ */
+bool iommu_ats_can_fence(struct device *dev)
+{
+	bool can;
+
+	if (!iommu_ats_recovery_enabled)
+		return false;
+	rcu_read_lock();
+	can = iommu_ats_dev_get_state(dev);
+	rcu_read_unlock();
+	return can;
+}
+EXPORT_SYMBOL_GPL(iommu_ats_can_fence);
+
+/**
  * iommu_ats_attach_begin() - start an attach that programs @dev's entry
  * @dev: the device whose IOMMU entry the driver is about to write
  * @flags: saved interrupt state, for iommu_ats_attach_end()

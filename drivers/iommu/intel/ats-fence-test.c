@@ -2,8 +2,9 @@
 /*
  * KUnit suite for the pure parts of the VT-d ATS fence: the source ID of a
  * device-TLB invalidation descriptor, dropping the descriptors of fenced
- * devices from a restarted submission, the context entry bits, and which
- * devices an ITE is blamed on.
+ * devices from a restarted submission, the context entry bits, the ITE
+ * log every submitter reads, neutralising the culprit's queued
+ * descriptors, and which devices an ITE is blamed on.
  */
 #include <kunit/test.h>
 
@@ -111,6 +112,72 @@ static void vtd_context_bits(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, intel_ats_context_lo(base | 1, true, true), base | 1 | BIT(2));
 }
 
+/*
+ * Every submitter reads the ITEs logged since it started, however many
+ * came in one wait; a second submitter reads the same ones; nothing is
+ * read twice.
+ */
+static void vtd_ite_log_every_submitter_sees(struct kunit *test)
+{
+	struct qi_ite_log log = { .gen = UINT_MAX - 1 };	/* wraps below */
+	unsigned int a = log.gen, b = log.gen, n;
+	u16 sids[QI_ITE_LOG_LEN];
+
+	KUNIT_EXPECT_EQ(test, qi_ite_log_since(&log, &a, sids), 0U);
+	qi_ite_log_add(&log, 0x0100);
+	qi_ite_log_add(&log, 0x0300);	/* two ITEs during one wait */
+	qi_ite_log_add(&log, 0);
+	n = qi_ite_log_since(&log, &a, sids);
+	KUNIT_ASSERT_EQ(test, n, 3U);
+	KUNIT_EXPECT_EQ(test, sids[0], 0x0100);
+	KUNIT_EXPECT_EQ(test, sids[1], 0x0300);
+	KUNIT_EXPECT_EQ(test, sids[2], 0);
+	KUNIT_EXPECT_EQ(test, qi_ite_log_since(&log, &a, sids), 0U);
+	/* The other submitter, aborted by the same ITEs, sees them too */
+	KUNIT_EXPECT_EQ(test, qi_ite_log_since(&log, &b, sids), 3U);
+	KUNIT_EXPECT_EQ(test, sids[1], 0x0300);
+
+	/* More than the log holds: the newest QI_ITE_LOG_LEN */
+	for (n = 0; n < QI_ITE_LOG_LEN + 3; n++)
+		qi_ite_log_add(&log, 0x1000 + n);
+	n = qi_ite_log_since(&log, &a, sids);
+	KUNIT_ASSERT_EQ(test, n, (unsigned int)QI_ITE_LOG_LEN);
+	KUNIT_EXPECT_EQ(test, sids[0], 0x1003);
+	KUNIT_EXPECT_EQ(test, sids[QI_ITE_LOG_LEN - 1], 0x1000 + QI_ITE_LOG_LEN + 2);
+}
+
+/*
+ * While ITE stops fetching, the culprit's device-TLB descriptors queued in
+ * [IQH, IQT), and only those, become the no-op; the ring wraps.
+ */
+static void vtd_neutralise_queued_devtlb(struct kunit *test)
+{
+	struct qi_desc ring[8], noop = { .qw0 = QI_IWD_TYPE | QI_IWD_STATUS_WRITE,
+					 .qw1 = 0x1234 };
+	struct qi_desc before[8];
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		devtlb(&ring[i], i & 1 ? 0x0100 : 0x0200);
+	iotlb(&ring[3], 1);
+	devtlb_pasid(&ring[7], 0x0100, 9);
+	memcpy(before, ring, sizeof(ring));
+
+	/* head 5, tail 2: slots 5, 6, 7, 0, 1 are queued */
+	KUNIT_EXPECT_EQ(test, qi_neutralise_devtlb(ring, 5, 8, 5, 2, 0x0100, &noop), 3U);
+	for (i = 0; i < 8; i++) {
+		bool queued = i >= 5 || i < 2;
+		bool culprit = i == 1 || i == 5 || i == 7;
+
+		if (queued && culprit)
+			KUNIT_EXPECT_EQ(test, memcmp(&ring[i], &noop, sizeof(noop)), 0);
+		else
+			KUNIT_EXPECT_EQ(test, memcmp(&ring[i], &before[i], sizeof(noop)), 0);
+	}
+	/* Slot 3 (culprit's, already fetched) is outside; empty range: none */
+	KUNIT_EXPECT_EQ(test, qi_neutralise_devtlb(ring, 5, 8, 4, 4, 0x0200, &noop), 0U);
+}
+
 struct ite_reports {
 	int n;
 	u16 sid[8];
@@ -128,41 +195,59 @@ static void record_report(void *data, u16 sid, enum iommu_ats_reason reason)
 	r->n++;
 }
 
-/* ITE: the device IQER.ITESID names; without a SID, every device-TLB one. */
-static void vtd_ite_reports_the_right_devices(struct kunit *test)
+static void batch(struct qi_desc *d)
 {
-	struct ite_reports r = {};
-	struct qi_desc d[4];
-
 	iotlb(&d[0], 1);
 	devtlb(&d[1], 0x0100);
 	devtlb_pasid(&d[2], 0x0208, 3);
 	iotlb(&d[3], 2);
+}
 
-	qi_ite_report(0x0300, d, 4, record_report, &r);
-	KUNIT_ASSERT_EQ(test, r.n, 1);
-	KUNIT_EXPECT_EQ(test, r.sid[0], 0x0300);
+/*
+ * A submitter blames the SIDs logged since it started, once each, aborted
+ * or not, and drops them; a logged 0 blames its own device-TLB devices
+ * only if its own wait was aborted.
+ */
+static void vtd_ite_settle_blames_the_right_devices(struct kunit *test)
+{
+	struct ite_reports r = {};
+	u16 sid, named[] = { 0x0208, 0x0300, 0x0208 }, none[] = { 0 };
+	struct qi_desc d[4];
+
+	batch(d);
+	KUNIT_EXPECT_EQ(test, qi_ite_settle(named, 3, false, d, 4, record_report, &r), 3U);
+	KUNIT_ASSERT_EQ(test, r.n, 2);
+	KUNIT_EXPECT_EQ(test, r.sid[0], 0x0208);
+	KUNIT_EXPECT_EQ(test, r.sid[1], 0x0300);
 	KUNIT_EXPECT_EQ(test, r.reason[0], IOMMU_ATS_TIMEOUT);
+	KUNIT_EXPECT_TRUE(test, qi_desc_devtlb_sid(&d[1], &sid));
+	KUNIT_EXPECT_EQ(test, sid, 0x0100);	/* the bystander's stays */
+	KUNIT_EXPECT_FALSE(test, qi_desc_devtlb_sid(&d[2], &sid));
 
+	/* No SID, and this wait was not aborted: not this submission's */
 	memset(&r, 0, sizeof(r));
-	qi_ite_report(0, d, 4, record_report, &r);
+	batch(d);
+	KUNIT_EXPECT_EQ(test, qi_ite_settle(none, 1, false, d, 4, record_report, &r), 4U);
+	KUNIT_EXPECT_EQ(test, r.n, 0);
+
+	/* No SID, this wait aborted: its device-TLB devices are suspects */
+	batch(d);
+	KUNIT_EXPECT_EQ(test, qi_ite_settle(none, 1, true, d, 4, record_report, &r), 2U);
 	KUNIT_ASSERT_EQ(test, r.n, 2);
 	KUNIT_EXPECT_EQ(test, r.sid[0], 0x0100);
 	KUNIT_EXPECT_EQ(test, r.sid[1], 0x0208);
-	KUNIT_EXPECT_EQ(test, r.reason[0], IOMMU_ATS_TIMEOUT_SUSPECT);
 	KUNIT_EXPECT_EQ(test, r.reason[1], IOMMU_ATS_TIMEOUT_SUSPECT);
-
-	/* No SID and no device-TLB descriptor: nobody to blame. */
-	memset(&r, 0, sizeof(r));
-	qi_ite_report(0, d, 1, record_report, &r);
-	KUNIT_EXPECT_EQ(test, r.n, 0);
+	KUNIT_EXPECT_FALSE(test, qi_desc_devtlb_sid(&d[0], &sid));
+	KUNIT_EXPECT_FALSE(test, qi_desc_devtlb_sid(&d[1], &sid));
 }
 
 static struct kunit_case vtd_ats_fence_cases[] = {
 	KUNIT_CASE(vtd_devtlb_sid_extraction),
 	KUNIT_CASE(vtd_restart_drops_only_fenced_devtlb),
 	KUNIT_CASE(vtd_context_bits),
-	KUNIT_CASE(vtd_ite_reports_the_right_devices),
+	KUNIT_CASE(vtd_ite_log_every_submitter_sees),
+	KUNIT_CASE(vtd_neutralise_queued_devtlb),
+	KUNIT_CASE(vtd_ite_settle_blames_the_right_devices),
 	{}
 };
 

@@ -2,29 +2,38 @@
 /*
  * VT-d side of ATS fence/recover (Documentation/iommu/ats-recovery.rst).
  *
- * Detection: on an Invalidation Time-out Error, IQER.ITESID names the
- * device whose device-TLB invalidation timed out (VT-d r4.1, 11.4.9.9);
- * qi_submit_sync() reports it once the queue lock is dropped. An ITE
- * without a SID (older hardware) reports every device with a device-TLB
- * descriptor in the aborted submission. Injected timeouts fire at the same
- * place, after a submission completed.
+ * Detection: an Invalidation Time-out Error (VT-d r4.1, 6.5.2.10 and
+ * 11.4.9.9) aborts every pending wait, names the device in IQER.ITESID and
+ * stops the hardware fetching descriptors until software clears
+ * FSTS.ITE. The CPU that sees it, still under the queue lock and with
+ * fetching stopped, logs the SID in the queue's ITE log, turns the
+ * device-TLB descriptors for that SID still queued in [IQH, IQT) into
+ * harmless waits (one hardware timeout per incident, not one per queued
+ * descriptor), and clears the device-TLB bit of the device's context
+ * entries in memory (the pre-fence); only then does it clear ITE.
+ *
+ * Every submitter reads the log, under the queue lock, before it returns
+ * or restarts: it reports each SID logged since it started, which waits
+ * until the device's fence is complete, and drops that SID's device-TLB
+ * descriptors from its own submission, whether or not the layer can fence
+ * the device. So no flush returns before the fence is in the hardware,
+ * and a restart never sends the timed-out invalidation again. Without a
+ * SID (older hardware), only a submitter whose own wait was aborted
+ * blames, and drops, its device-TLB descriptors.
+ *
+ * Fence: the device-TLB bit of every context entry the device's requests
+ * use (its RID and its DMA aliases) is cleared: legacy TT 01 -> 00,
+ * scalable-mode DTE 1 -> 0, then a device-selective context-cache
+ * invalidation and the IOTLB (legacy: domain-selective; scalable mode:
+ * the PASID cache and the IOTLB, globally, 6.5.3.3), never a device-TLB
+ * invalidation. The entries are updated with cmpxchg, without iommu->lock
+ * (a spinlock_t, which the fence may not take under a raw spinlock).
+ * info->ats_fenced, set before the entries are cleared, is what every
+ * writer of a context entry reads after it wrote one: it clears the bit
+ * again itself, so no writer can undo a fence that ran beside it.
  *
  * Page requests: the ats_drain_pri op drains the PRQ for the device
  * without its device-TLB descriptor.
- *
- * No hard lockup: qi_submit_sync() restarts a submission aborted by ITE;
- * the restart drops the device-TLB descriptors of fenced devices, so the
- * rest of the batch completes instead of timing out forever.
- *
- * Fence: the device's context entry stops allowing translated requests:
- * legacy mode TT 01 -> 00 (translation without device-TLB), scalable mode
- * DTE 1 -> 0, then a
- * device-selective context-cache invalidation and, in legacy mode, a
- * domain-selective IOTLB invalidation; never a device-TLB invalidation.
- * The entry's qword is updated with cmpxchg, without iommu->lock (a
- * spinlock_t, which the fence may not take under a raw spinlock). An
- * attach racing with the fence sees the device fenced already and
- * programs the entry with ATS off too.
  */
 #include <linux/iommu-ats-recovery.h>
 #include <linux/pci.h>
@@ -43,6 +52,9 @@
  */
 VISIBLE_IF_KUNIT bool qi_desc_devtlb_sid(const struct qi_desc *desc, u16 *sid)
 {
+	/* The type is qw0[11:9,3:0]; both device-TLB types have [11:9] 0 */
+	if (desc->qw0 & GENMASK_ULL(11, 9))
+		return false;
 	switch (desc->qw0 & GENMASK_ULL(3, 0)) {
 	case QI_DIOTLB_TYPE:
 		*sid = (desc->qw0 >> 32) & 0xffff;
@@ -56,18 +68,18 @@ VISIBLE_IF_KUNIT bool qi_desc_devtlb_sid(const struct qi_desc *desc, u16 *sid)
 EXPORT_SYMBOL_IF_KUNIT(qi_desc_devtlb_sid);
 
 /*
- * Removes, in place, the device-TLB descriptors whose source ID @fenced
- * says is fenced, keeping the order of the others. Return: the new count.
+ * Removes, in place, the device-TLB descriptors whose source ID @drop
+ * says goes, keeping the order of the others. Return: the new count.
  */
 VISIBLE_IF_KUNIT unsigned int
 qi_drop_devtlb_descs(struct qi_desc *desc, unsigned int count,
-		     bool (*fenced)(void *data, u16 sid), void *data)
+		     bool (*drop)(void *data, u16 sid), void *data)
 {
 	unsigned int i, kept = 0;
 	u16 sid;
 
 	for (i = 0; i < count; i++) {
-		if (qi_desc_devtlb_sid(&desc[i], &sid) && fenced(data, sid))
+		if (qi_desc_devtlb_sid(&desc[i], &sid) && drop(data, sid))
 			continue;
 		if (kept != i)
 			desc[kept] = desc[i];
@@ -112,45 +124,218 @@ static void intel_ats_report_sid(void *data, u16 sid, enum iommu_ats_reason reas
 				    PCI_FUNC(sid & 0xff));
 }
 
+/* Logs ITE number log->gen; the queue lock is held */
+VISIBLE_IF_KUNIT void qi_ite_log_add(struct qi_ite_log *log, u16 sid)
+{
+	log->sid[log->gen % QI_ITE_LOG_LEN] = sid;
+	WRITE_ONCE(log->gen, log->gen + 1);
+}
+EXPORT_SYMBOL_IF_KUNIT(qi_ite_log_add);
+
 /*
- * Which devices an ITE is about: the one IQER.ITESID names, or, without a
- * SID, every device with a device-TLB descriptor in the aborted submission.
+ * Copies to @sids the SIDs of the ITEs logged since *@seen and moves
+ * *@seen on; the queue lock is held. If more than QI_ITE_LOG_LEN came in
+ * between, the older ones are lost to this submitter: their SIDs were
+ * reported by the submitters they aborted, and a device-TLB descriptor for
+ * one that is left in this submission times out again and is logged anew.
+ * Return: how many were copied.
  */
-VISIBLE_IF_KUNIT void
-qi_ite_report(u16 ite_sid, const struct qi_desc *desc, unsigned int count,
+VISIBLE_IF_KUNIT unsigned int
+qi_ite_log_since(const struct qi_ite_log *log, unsigned int *seen, u16 *sids)
+{
+	unsigned int gen = log->gen, from = *seen, n = 0;
+
+	if (gen - from > QI_ITE_LOG_LEN)
+		from = gen - QI_ITE_LOG_LEN;
+	for (; from != gen; from++)
+		sids[n++] = log->sid[from % QI_ITE_LOG_LEN];
+	*seen = gen;
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(qi_ite_log_since);
+
+/*
+ * Replaces with @noop every device-TLB descriptor for @sid in the slots
+ * [@head, @tail) of the ring of @len descriptors of 1 << @shift bytes: the
+ * descriptors queued behind the aborted wait, which the hardware fetches
+ * once ITE is cleared. Return: how many were replaced.
+ */
+VISIBLE_IF_KUNIT unsigned int
+qi_neutralise_devtlb(void *ring, unsigned int shift, unsigned int len,
+		     unsigned int head, unsigned int tail, u16 sid,
+		     const struct qi_desc *noop)
+{
+	unsigned int i, n = 0;
+	struct qi_desc *desc;
+	u16 desc_sid;
+
+	for (i = head % len; i != tail % len; i = (i + 1) % len) {
+		desc = ring + (i << shift);
+		if (qi_desc_devtlb_sid(desc, &desc_sid) && desc_sid == sid) {
+			memcpy(desc, noop, 1 << shift);
+			n++;
+		}
+	}
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(qi_neutralise_devtlb);
+
+struct qi_ite_sids {
+	const u16 *sid;
+	unsigned int nr;
+	bool all;	/* an ITE without a SID aborted this submission */
+};
+
+static bool qi_ite_sid_logged(void *data, u16 sid)
+{
+	const struct qi_ite_sids *s = data;
+	unsigned int i;
+
+	if (s->all)
+		return true;
+	for (i = 0; i < s->nr; i++)
+		if (s->sid[i] == sid)
+			return true;
+	return false;
+}
+
+/*
+ * What a submitter does with the @nr_sids SIDs logged since it started:
+ * reports each (IOMMU_ATS_TIMEOUT) and drops its device-TLB descriptors
+ * for them from @desc. A logged 0 (no SID) is this submitter's business
+ * only if its own wait was @aborted: then each of its device-TLB
+ * descriptors is a suspect, reported (IOMMU_ATS_TIMEOUT_SUSPECT) and
+ * dropped; a submission whose wait was not aborted was not held by the
+ * timed-out invalidation. Return: the number of descriptors left.
+ */
+VISIBLE_IF_KUNIT unsigned int
+qi_ite_settle(const u16 *sids, unsigned int nr_sids, bool aborted,
+	      struct qi_desc *desc, unsigned int count,
 	      void (*report)(void *data, u16 sid, enum iommu_ats_reason reason),
 	      void *data)
 {
-	unsigned int i;
+	struct qi_ite_sids s = { .sid = sids, .nr = nr_sids };
+	unsigned int i, j;
 	u16 sid;
 
-	if (ite_sid) {
-		report(data, ite_sid, IOMMU_ATS_TIMEOUT);
-		return;
+	for (i = 0; i < nr_sids; i++) {
+		if (sids[i]) {
+			for (j = 0; j < i && sids[j] != sids[i]; j++)
+				;
+			if (j == i)
+				report(data, sids[i], IOMMU_ATS_TIMEOUT);
+		} else if (aborted) {
+			s.all = true;
+		}
 	}
-	for (i = 0; i < count; i++)
-		if (qi_desc_devtlb_sid(&desc[i], &sid))
-			report(data, sid, IOMMU_ATS_TIMEOUT_SUSPECT);
+	if (s.all)
+		for (i = 0; i < count; i++)
+			if (qi_desc_devtlb_sid(&desc[i], &sid))
+				report(data, sid, IOMMU_ATS_TIMEOUT_SUSPECT);
+	return qi_drop_devtlb_descs(desc, count, qi_ite_sid_logged, &s);
 }
-EXPORT_SYMBOL_IF_KUNIT(qi_ite_report);
+EXPORT_SYMBOL_IF_KUNIT(qi_ite_settle);
+
+static void intel_ats_prefence(struct intel_iommu *iommu, u16 sid);
 
 /**
- * intel_ats_handle_ite() - report the device(s) of an ITE
- * @iommu: the IOMMU that raised Invalidation Time-out Error
- * @ite_sid: IQER.ITESID, 0 if the hardware does not report it
- * @desc: the descriptors of the aborted submission
+ * intel_ats_ite_hold() - act on an ITE while the hardware fetches nothing
+ * @iommu: the IOMMU whose FSTS.ITE is set
+ * @sid: IQER.ITESID, 0 if the hardware names no device
+ * @head: IQH, as a slot index: the first descriptor not fetched
+ * @tail: IQT, as a slot index
+ *
+ * Logs the ITE for every submitter; for a named device, neutralises its
+ * queued device-TLB descriptors and pre-fences its context entries.
+ *
+ * Context: the queue lock held, interrupts off, FSTS.ITE not cleared yet.
+ * Return: true: the caller leaves the device to the restart and its drop.
+ */
+bool intel_ats_ite_hold(struct intel_iommu *iommu, u16 sid, unsigned int head,
+			unsigned int tail)
+{
+	struct q_inval *qi = iommu->qi;
+	struct qi_desc noop = {
+		.qw0 = QI_IWD_STATUS_DATA(QI_DONE) | QI_IWD_STATUS_WRITE |
+		       QI_IWD_TYPE,
+		.qw1 = virt_to_phys(&qi->ite_log.noop_status),
+	};
+	unsigned int n;
+
+	qi_ite_log_add(&qi->ite_log, sid);
+	if (!sid)
+		return true;
+	/*
+	 * A wait with a status write to a word nobody polls: valid in every
+	 * version of the spec, and it waits only for what precedes it.
+	 */
+	n = qi_neutralise_devtlb(qi->desc, qi_shift(iommu), QI_LENGTH, head,
+				 tail, sid, &noop);
+	if (n)
+		pr_info_ratelimited("%s: %u queued device-TLB invalidations for %02x:%02x.%d dropped after its ITE\n",
+				    iommu->name, n, PCI_BUS_NUM(sid),
+				    PCI_SLOT(sid & 0xff), PCI_FUNC(sid & 0xff));
+	intel_ats_prefence(iommu, sid);
+	return true;
+}
+
+/**
+ * intel_ats_ite_seen() - where a new submission starts reading the ITE log
+ * @iommu: the IOMMU it submits to
+ *
+ * Context: any.
+ * Return: the number of ITEs logged so far.
+ */
+unsigned int intel_ats_ite_seen(struct intel_iommu *iommu)
+{
+	return READ_ONCE(iommu->qi->ite_log.gen);
+}
+
+/**
+ * intel_ats_ite_collect() - the SIDs of the ITEs since a submission started
+ * @iommu: the IOMMU
+ * @seen: the submitter's position in the log, moved on
+ * @sids: room for QI_ITE_LOG_LEN SIDs
+ *
+ * Context: the queue lock held.
+ * Return: how many SIDs were copied to @sids.
+ */
+unsigned int intel_ats_ite_collect(struct intel_iommu *iommu,
+				   unsigned int *seen, u16 *sids)
+{
+	lockdep_assert_held(&iommu->qi->q_lock);
+	return qi_ite_log_since(&iommu->qi->ite_log, seen, sids);
+}
+
+/**
+ * intel_ats_ite_settle() - blame and drop the devices of logged ITEs
+ * @iommu: the IOMMU
+ * @sids: the SIDs intel_ats_ite_collect() returned
+ * @nr_sids: how many
+ * @aborted: the submission's own wait was aborted
+ * @desc: the submission's descriptors
  * @count: how many
  *
- * Context: any; called after the queue lock is dropped, before the
- * aborted submission restarts.
+ * Each report returns once the device's fence is complete, so the
+ * submission returns, or restarts, only after that; its device-TLB
+ * descriptors for those devices are dropped either way, also for a
+ * device the layer cannot fence (unknown, off, being released).
+ *
+ * Context: any; the queue lock not held.
+ * Return: the number of descriptors left in @desc.
  */
-void intel_ats_handle_ite(struct intel_iommu *iommu, u16 ite_sid,
-			  struct qi_desc *desc, unsigned int count)
+unsigned int intel_ats_ite_settle(struct intel_iommu *iommu, const u16 *sids,
+				  unsigned int nr_sids, bool aborted,
+				  struct qi_desc *desc, unsigned int count)
 {
-	if (!ite_sid)
-		pr_warn_ratelimited("%s: Invalidation Time-out Error without a SID: fencing every device with a device-TLB invalidation in the aborted submission\n",
-				    iommu->name);
-	qi_ite_report(ite_sid, desc, count, intel_ats_report_sid, iommu);
+	unsigned int i;
+
+	for (i = 0; i < nr_sids; i++)
+		if (!sids[i] && aborted)
+			pr_warn_ratelimited("%s: Invalidation Time-out Error without a SID: fencing the devices of the aborted submission\n",
+					    iommu->name);
+	return qi_ite_settle(sids, nr_sids, aborted, desc, count,
+			     intel_ats_report_sid, iommu);
 }
 
 /**
@@ -199,53 +384,147 @@ VISIBLE_IF_KUNIT u64 intel_ats_context_lo(u64 lo, bool scalable, bool ats)
 }
 EXPORT_SYMBOL_IF_KUNIT(intel_ats_context_lo);
 
-/*
- * Sets the device-TLB bits of @info's context entry; when they changed,
- * invalidates the context cache for the device and, in legacy mode, the
- * domain's IOTLB. Never a device-TLB invalidation. Atomic-safe.
- */
-static int intel_ats_context_set(struct device_domain_info *info, bool ats)
+struct intel_ats_entries {
+	struct device_domain_info *info;
+	bool ats;
+	bool flush;
+};
+
+/* Sets the device-TLB bit of the context entry of @alias; flushes it */
+static int intel_ats_entry_update(struct pci_dev *pdev, u16 alias, void *data)
 {
-	struct intel_iommu *iommu = info->iommu;
-	bool sm = sm_supported(iommu);
+	struct intel_ats_entries *e = data;
+	struct intel_iommu *iommu = e->info->iommu;
 	struct context_entry *context;
 	u64 old, new;
 	u16 did;
 
-	context = iommu_context_addr(iommu, info->bus, info->devfn, 0);
+	context = iommu_context_addr(iommu, PCI_BUS_NUM(alias), alias & 0xff, 0);
 	if (!context || !context_present(context))
 		return 0;	/* no entry: translated requests are blocked */
 
 	old = READ_ONCE(context->lo);
 	do {
-		new = intel_ats_context_lo(old, sm, ats);
-		if (new == old)
-			return 0;
-	} while (!try_cmpxchg64(&context->lo, &old, new));
-
+		new = intel_ats_context_lo(old, sm_supported(iommu), e->ats);
+	} while (new != old && !try_cmpxchg64(&context->lo, &old, new));
 	if (!ecap_coherent(iommu->ecap))
 		clflush_cache_range(context, sizeof(*context));
+	if (!e->flush)
+		return 0;
+
+	/* In scalable mode the DID is ignored (and the entry has none) */
 	did = context_domain_id(context);
-	iommu->flush.flush_context(iommu, did, PCI_DEVID(info->bus, info->devfn),
-				   DMA_CCMD_MASK_NOBIT, DMA_CCMD_DEVICE_INVL);
-	if (!sm)
+	iommu->flush.flush_context(iommu, did, alias, DMA_CCMD_MASK_NOBIT,
+				   DMA_CCMD_DEVICE_INVL);
+	if (!sm_supported(iommu))
 		iommu->flush.flush_iotlb(iommu, did, 0, 0, DMA_TLB_DSI_FLUSH);
 	return 0;
+}
+
+/*
+ * Sets the device-TLB bit of every context entry of @info's device: its
+ * RID and its DMA aliases (an alias entry a bridge's other devices share
+ * carries this device's requests too). With @flush, invalidates what the
+ * hardware may cache of them, never with a device-TLB invalidation: in
+ * scalable mode the context-cache entries may tag PASID-cache and IOTLB
+ * entries (VT-d 6.5.3.3), and which domains the PASID entries name is not
+ * known here, so both are invalidated globally; a fence is rare.
+ * Atomic-safe.
+ */
+static void intel_ats_entries_set(struct device_domain_info *info, bool ats,
+				  bool flush)
+{
+	struct intel_ats_entries e = { .info = info, .ats = ats, .flush = flush };
+	struct intel_iommu *iommu = info->iommu;
+
+	if (dev_is_pci(info->dev))
+		pci_for_each_dma_alias(to_pci_dev(info->dev),
+				       intel_ats_entry_update, &e);
+	else
+		intel_ats_entry_update(NULL, PCI_DEVID(info->bus, info->devfn), &e);
+
+	if (flush && sm_supported(iommu)) {
+		qi_flush_pasid_cache(iommu, 0, QI_PC_GLOBAL, 0);
+		iommu->flush.flush_iotlb(iommu, 0, 0, 0, DMA_TLB_GLOBAL_FLUSH);
+	}
+}
+
+/*
+ * The pre-fence: under the queue lock, before ITE is cleared, so that no
+ * wait the hardware completes after it, however early, finds the entry
+ * letting translated requests through. Memory only: the invalidations
+ * follow with the fence op, which the reports run before any submitter
+ * returns. Only for a device the layer will fence.
+ */
+static void intel_ats_prefence(struct intel_iommu *iommu, u16 sid)
+{
+	struct device_domain_info *info;
+
+	raw_spin_lock(&iommu->device_rbtree_lock);
+	info = device_rbtree_find_info_locked(iommu, sid);
+	if (info && info->ats_supported && iommu_ats_can_fence(info->dev)) {
+		WRITE_ONCE(info->ats_fenced, true);
+		/* Pairs with intel_ats_context_recheck() */
+		smp_mb();
+		intel_ats_entries_set(info, false, false);
+	}
+	raw_spin_unlock(&iommu->device_rbtree_lock);
+}
+
+/**
+ * intel_ats_context_fenced() - must a context entry of @info have ATS off?
+ * @info: the device whose entry is written
+ *
+ * Context: any.
+ * Return: true while the device is fenced or pre-fenced.
+ */
+bool intel_ats_context_fenced(struct device_domain_info *info)
+{
+	return READ_ONCE(info->ats_fenced) || iommu_ats_fenced(info->dev);
+}
+
+/**
+ * intel_ats_context_recheck() - a fence ran while @context was written
+ * @info: the device the entry is for
+ * @context: the entry just written, before its flush
+ *
+ * A writer that decided ATS on may have overwritten the entry a fence
+ * cleared meanwhile. The fence sets info->ats_fenced before it clears the
+ * entry, the writer writes the entry before it reads the flag: one of
+ * them sees the other, and the bit is cleared again.
+ *
+ * Context: any; the writer's lock held.
+ */
+void intel_ats_context_recheck(struct device_domain_info *info,
+			       struct context_entry *context)
+{
+	/* Pairs with intel_iommu_ats_fence() and intel_ats_prefence() */
+	smp_mb();
+	if (READ_ONCE(info->ats_fenced))
+		WRITE_ONCE(context->lo,
+			   intel_ats_context_lo(READ_ONCE(context->lo),
+						sm_supported(info->iommu), false));
 }
 
 /**
  * intel_iommu_ats_fence() - the VT-d ats_fence op
  * @dev: the device whose device-TLB invalidation timed out
  *
- * Context: any, with interrupts off under a raw spinlock; takes only the
- * queue's raw spinlock.
- * Return: 0.
+ * Context: any, with interrupts off under a raw spinlock; submits to the
+ * invalidation queue (its raw spinlock) and waits for the invalidations.
+ * Return: 0, or -ENODEV for a device the driver does not know.
  */
 int intel_iommu_ats_fence(struct device *dev)
 {
 	struct device_domain_info *info = dev_iommu_priv_get(dev);
 
-	return info ? intel_ats_context_set(info, false) : -ENODEV;
+	if (!info)
+		return -ENODEV;
+	WRITE_ONCE(info->ats_fenced, true);
+	/* Pairs with intel_ats_context_recheck() */
+	smp_mb();
+	intel_ats_entries_set(info, false, true);
+	return 0;
 }
 
 /**
@@ -267,16 +546,22 @@ void intel_iommu_ats_drain_pri(struct device *dev)
 }
 
 /**
- * intel_ats_context_allow() - let an unfenced device's entry use ATS again
+ * intel_ats_context_allow() - let an unfenced device's entries use ATS again
  * @info: the device, about to get ATS enabled
  *
- * A legacy-mode attach rewrites the context entry; a scalable-mode one
- * keeps it, so the device-TLB bit a fence cleared comes back here.
+ * A legacy-mode attach rewrites the context entry, but with ATS off while
+ * info->ats_fenced is still set; a scalable-mode one keeps it: the
+ * device-TLB bits a fence cleared come back here.
  *
  * Context: process.
  */
 void intel_ats_context_allow(struct device_domain_info *info)
 {
-	if (info->ats_supported && !iommu_ats_fenced(info->dev))
-		intel_ats_context_set(info, true);
+	if (!info->ats_supported || iommu_ats_fenced(info->dev))
+		return;
+	if (!READ_ONCE(info->ats_fenced))
+		return;
+	WRITE_ONCE(info->ats_fenced, false);
+	smp_mb();
+	intel_ats_entries_set(info, true, true);
 }

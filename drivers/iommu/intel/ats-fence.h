@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * VT-d ATS fence: the pure helpers of ats-fence.c that its KUnit suite
- * tests.
+ * VT-d ATS fence: the Invalidation Time-out Error log every submitter of
+ * the queue reads, and the pure helpers of ats-fence.c that its KUnit
+ * suite tests.
  */
 #ifndef __INTEL_ATS_FENCE_H
 #define __INTEL_ATS_FENCE_H
@@ -11,14 +12,43 @@
 
 struct qi_desc;
 
+#define QI_ITE_LOG_LEN	16
+
+/**
+ * struct qi_ite_log - the Invalidation Time-out Errors of one queue
+ * @gen: how many ITEs the queue has seen
+ * @sid: the IQER.ITESID of ITE number n is @sid[n % QI_ITE_LOG_LEN]; 0
+ *	 if the hardware named no device
+ * @noop_status: what the waits that replace neutralised device-TLB
+ *	 descriptors write
+ *
+ * Written with the queue lock held, by the CPU that reads FSTS.ITE; read
+ * under the same lock by every submitter, which blames and drops the SIDs
+ * logged since it started, whether or not its own wait was aborted.
+ */
+struct qi_ite_log {
+	unsigned int gen;
+	u16 sid[QI_ITE_LOG_LEN];
+	u32 noop_status;
+};
+
 #if IS_ENABLED(CONFIG_KUNIT)
 bool qi_desc_devtlb_sid(const struct qi_desc *desc, u16 *sid);
 unsigned int qi_drop_devtlb_descs(struct qi_desc *desc, unsigned int count,
-				  bool (*fenced)(void *data, u16 sid), void *data);
+				  bool (*drop)(void *data, u16 sid), void *data);
 u64 intel_ats_context_lo(u64 lo, bool scalable, bool ats);
-void qi_ite_report(u16 ite_sid, const struct qi_desc *desc, unsigned int count,
-		   void (*report)(void *data, u16 sid, enum iommu_ats_reason reason),
-		   void *data);
+void qi_ite_log_add(struct qi_ite_log *log, u16 sid);
+unsigned int qi_ite_log_since(const struct qi_ite_log *log, unsigned int *seen,
+			      u16 *sids);
+unsigned int qi_neutralise_devtlb(void *ring, unsigned int shift,
+				  unsigned int len, unsigned int head,
+				  unsigned int tail, u16 sid,
+				  const struct qi_desc *noop);
+unsigned int qi_ite_settle(const u16 *sids, unsigned int nr_sids, bool aborted,
+			   struct qi_desc *desc, unsigned int count,
+			   void (*report)(void *data, u16 sid,
+					  enum iommu_ats_reason reason),
+			   void *data);
 #endif
 
 #endif /* __INTEL_ATS_FENCE_H */
