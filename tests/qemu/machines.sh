@@ -18,10 +18,11 @@ MACHINES="vtd vtd-sm amd smmuv3"
 # with the IOMMU's timeout below and above the driver's own wait (none on
 # VT-d, 100 ms on AMD-Vi, 1 s on SMMUv3; AMD-Vi's 1000 is what Linux
 # programs into the control register). VT-d has no wait of its own: its
-# variants are 2 s, below the 10 s hard-lockup watchdog, and 20 s, past it.
+# variants are 2 s, below the 10 s hard-lockup watchdog, and 20 s, past it,
+# and 2 s on hardware whose ITE names no device (vtd-nosid).
 # On Linux 7.3 only VT-d has its hooks yet: the amd:T and smmuv3:T variants
 # (amd:50 amd:1000 smmuv3:500 smmuv3:3000) come back with issues 18 and 17.
-CHECK_BOOTS="$MACHINES vtd:2000 vtd-sm:2000 vtd:20000 vtd-sm:20000"
+CHECK_BOOTS="$MACHINES vtd:2000 vtd-sm:2000 vtd:20000 vtd-sm:20000 vtd-nosid:2000"
 
 # The emulator: QEMU built from Debian's source with qemu/patches
 # (workspace/qemu.sh). QEMU_X86_64 / QEMU_AARCH64 point elsewhere, e.g. at
@@ -90,6 +91,14 @@ machine_vtd_sm() {
 	machine_vtd
 	QEMU=("${QEMU[@]/intel-iommu,intremap=on,device-iotlb=on,caching-mode=on/intel-iommu,intremap=on,device-iotlb=on,caching-mode=on,x-scalable-mode=on}")
 	CMDLINE=${CMDLINE/intel_iommu=on/intel_iommu=on,sm_on}
+}
+
+# VT-d hardware that names no device in an ITE (IQER.ITESID 0; the
+# model's x-ite-no-sid): the same machine, for the stuck-function scenario,
+# in which the driver must find the culprit without fencing the bystander.
+machine_vtd_nosid() {
+	machine_vtd
+	QEMU=("${QEMU[@]/intel-iommu,intremap=on,device-iotlb=on,caching-mode=on/intel-iommu,intremap=on,device-iotlb=on,caching-mode=on,x-ite-no-sid=on}")
 }
 
 # AMD-Vi, with the emulator's model (qemu/patches/003*): the device table is

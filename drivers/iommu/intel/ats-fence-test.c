@@ -113,37 +113,99 @@ static void vtd_context_bits(struct kunit *test)
 }
 
 /*
- * Every submitter reads the ITEs logged since it started, however many
- * came in one wait; a second submitter reads the same ones; nothing is
- * read twice.
+ * Every submitter reads the entries logged since it started, however many
+ * ITEs came in one wait; a second submitter reads the same ones; nothing
+ * is read twice.
  */
 static void vtd_ite_log_every_submitter_sees(struct kunit *test)
 {
 	struct qi_ite_log log = { .gen = UINT_MAX - 1 };	/* wraps below */
 	unsigned int a = log.gen, b = log.gen, n;
-	u16 sids[QI_ITE_LOG_LEN];
+	u32 e[QI_ITE_LOG_LEN];
 
-	KUNIT_EXPECT_EQ(test, qi_ite_log_since(&log, &a, sids), 0U);
+	KUNIT_EXPECT_EQ(test, qi_ite_log_since(&log, &a, e), 0U);
 	qi_ite_log_add(&log, 0x0100);
 	qi_ite_log_add(&log, 0x0300);	/* two ITEs during one wait */
-	qi_ite_log_add(&log, 0);
-	n = qi_ite_log_since(&log, &a, sids);
+	qi_ite_log_add(&log, 0x0208 | QI_ITE_SUSPECT);
+	n = qi_ite_log_since(&log, &a, e);
 	KUNIT_ASSERT_EQ(test, n, 3U);
-	KUNIT_EXPECT_EQ(test, sids[0], 0x0100);
-	KUNIT_EXPECT_EQ(test, sids[1], 0x0300);
-	KUNIT_EXPECT_EQ(test, sids[2], 0);
-	KUNIT_EXPECT_EQ(test, qi_ite_log_since(&log, &a, sids), 0U);
+	KUNIT_EXPECT_EQ(test, e[0], 0x0100U);
+	KUNIT_EXPECT_EQ(test, e[1], 0x0300U);
+	KUNIT_EXPECT_EQ(test, e[2], 0x0208U | QI_ITE_SUSPECT);
+	KUNIT_EXPECT_EQ(test, qi_ite_log_since(&log, &a, e), 0U);
 	/* The other submitter, aborted by the same ITEs, sees them too */
-	KUNIT_EXPECT_EQ(test, qi_ite_log_since(&log, &b, sids), 3U);
-	KUNIT_EXPECT_EQ(test, sids[1], 0x0300);
+	KUNIT_EXPECT_EQ(test, qi_ite_log_since(&log, &b, e), 3U);
+	KUNIT_EXPECT_EQ(test, e[1], 0x0300U);
 
 	/* More than the log holds: the newest QI_ITE_LOG_LEN */
 	for (n = 0; n < QI_ITE_LOG_LEN + 3; n++)
 		qi_ite_log_add(&log, 0x1000 + n);
-	n = qi_ite_log_since(&log, &a, sids);
+	n = qi_ite_log_since(&log, &a, e);
 	KUNIT_ASSERT_EQ(test, n, (unsigned int)QI_ITE_LOG_LEN);
-	KUNIT_EXPECT_EQ(test, sids[0], 0x1003);
-	KUNIT_EXPECT_EQ(test, sids[QI_ITE_LOG_LEN - 1], 0x1000 + QI_ITE_LOG_LEN + 2);
+	KUNIT_EXPECT_EQ(test, e[0], 0x1003U);
+	KUNIT_EXPECT_EQ(test, e[QI_ITE_LOG_LEN - 1], 0x1000U + QI_ITE_LOG_LEN + 2);
+}
+
+static void wait_desc(struct qi_desc *d, int *status, unsigned int slot)
+{
+	memset(d, 0, sizeof(*d));
+	d->qw0 = QI_IWD_STATUS_DATA(QI_DONE) | QI_IWD_STATUS_WRITE | QI_IWD_TYPE;
+	d->qw1 = (u64)(uintptr_t)&status[slot];
+}
+
+/*
+ * ITE without a SID: the suspects are the device-TLB devices of the
+ * fetched submissions whose wait is still pending; not those of a
+ * submission whose wait completed (its slots not freed yet), not stale
+ * descriptors in freed slots, not those queued behind IQH; a neutralised
+ * slot's wait ends no submission.
+ */
+static void vtd_ite_without_sid_suspects(struct kunit *test)
+{
+	struct qi_desc ring[12], noop;
+	int status[12];
+	u16 sids[4];
+	unsigned int i;
+
+	for (i = 0; i < 12; i++) {
+		iotlb(&ring[i], 9);
+		status[i] = QI_FREE;
+	}
+	devtlb(&ring[0], 0x0208);	/* slots 0, 1: freed long ago, stale */
+	devtlb(&ring[1], 0x0700);
+	/*
+	 * Slots 2-4: a completed submission, not freed by its owner yet; slot
+	 * 3 was neutralised by an earlier ITE
+	 */
+	devtlb(&ring[2], 0x0300);
+	wait_desc(&noop, status, 0);
+	noop.qw1 = 0x4000;
+	ring[3] = noop;
+	wait_desc(&ring[4], status, 4);
+	status[2] = status[3] = QI_IN_USE;
+	status[4] = QI_DONE;
+	/* Slots 5-8: the aborted one, with two devices */
+	devtlb(&ring[5], 0x0208);
+	iotlb(&ring[6], 1);
+	devtlb_pasid(&ring[7], 0x0100, 2);
+	wait_desc(&ring[8], status, 8);
+	for (i = 5; i <= 8; i++)
+		status[i] = QI_IN_USE;
+	/* Slots 9-10: queued behind IQH = 9, not fetched */
+	devtlb(&ring[9], 0x0500);
+	wait_desc(&ring[10], status, 10);
+	status[9] = status[10] = QI_IN_USE;
+
+	/* IQH 9, IQT 11: fetched slots are 11, 0 .. 8 */
+	KUNIT_ASSERT_EQ(test, qi_ite_suspects(ring, 5, 12, status, 9, 11, 0x4000,
+					      sids, ARRAY_SIZE(sids)), 2U);
+	KUNIT_EXPECT_EQ(test, sids[0], 0x0100);
+	KUNIT_EXPECT_EQ(test, sids[1], 0x0208);
+
+	/* Nothing pending: no suspect */
+	status[8] = QI_DONE;
+	KUNIT_EXPECT_EQ(test, qi_ite_suspects(ring, 5, 12, status, 9, 11, 0x4000,
+					      sids, ARRAY_SIZE(sids)), 0U);
 }
 
 /*
@@ -204,41 +266,42 @@ static void batch(struct qi_desc *d)
 }
 
 /*
- * A submitter blames the SIDs logged since it started, once each, aborted
- * or not, and drops them; a logged 0 blames its own device-TLB devices
- * only if its own wait was aborted.
+ * A submitter blames the devices logged since it started, once each,
+ * aborted or not, as logged (named or suspect), and drops their device-TLB
+ * descriptors, and only theirs.
  */
 static void vtd_ite_settle_blames_the_right_devices(struct kunit *test)
 {
+	u32 named[] = { 0x0208, 0x0300, 0x0208 | QI_ITE_SUSPECT };
+	u32 suspect[] = { 0x0100 | QI_ITE_SUSPECT };
 	struct ite_reports r = {};
-	u16 sid, named[] = { 0x0208, 0x0300, 0x0208 }, none[] = { 0 };
 	struct qi_desc d[4];
+	u16 sid;
 
 	batch(d);
-	KUNIT_EXPECT_EQ(test, qi_ite_settle(named, 3, false, d, 4, record_report, &r), 3U);
+	KUNIT_EXPECT_EQ(test, qi_ite_settle(named, 3, d, 4, record_report, &r), 3U);
 	KUNIT_ASSERT_EQ(test, r.n, 2);
 	KUNIT_EXPECT_EQ(test, r.sid[0], 0x0208);
-	KUNIT_EXPECT_EQ(test, r.sid[1], 0x0300);
 	KUNIT_EXPECT_EQ(test, r.reason[0], IOMMU_ATS_TIMEOUT);
+	KUNIT_EXPECT_EQ(test, r.sid[1], 0x0300);
 	KUNIT_EXPECT_TRUE(test, qi_desc_devtlb_sid(&d[1], &sid));
 	KUNIT_EXPECT_EQ(test, sid, 0x0100);	/* the bystander's stays */
 	KUNIT_EXPECT_FALSE(test, qi_desc_devtlb_sid(&d[2], &sid));
 
-	/* No SID, and this wait was not aborted: not this submission's */
 	memset(&r, 0, sizeof(r));
 	batch(d);
-	KUNIT_EXPECT_EQ(test, qi_ite_settle(none, 1, false, d, 4, record_report, &r), 4U);
-	KUNIT_EXPECT_EQ(test, r.n, 0);
-
-	/* No SID, this wait aborted: its device-TLB devices are suspects */
-	batch(d);
-	KUNIT_EXPECT_EQ(test, qi_ite_settle(none, 1, true, d, 4, record_report, &r), 2U);
-	KUNIT_ASSERT_EQ(test, r.n, 2);
+	KUNIT_EXPECT_EQ(test, qi_ite_settle(suspect, 1, d, 4, record_report, &r), 3U);
+	KUNIT_ASSERT_EQ(test, r.n, 1);
 	KUNIT_EXPECT_EQ(test, r.sid[0], 0x0100);
-	KUNIT_EXPECT_EQ(test, r.sid[1], 0x0208);
-	KUNIT_EXPECT_EQ(test, r.reason[1], IOMMU_ATS_TIMEOUT_SUSPECT);
-	KUNIT_EXPECT_FALSE(test, qi_desc_devtlb_sid(&d[0], &sid));
-	KUNIT_EXPECT_FALSE(test, qi_desc_devtlb_sid(&d[1], &sid));
+	KUNIT_EXPECT_EQ(test, r.reason[0], IOMMU_ATS_TIMEOUT_SUSPECT);
+	KUNIT_EXPECT_TRUE(test, qi_desc_devtlb_sid(&d[1], &sid));
+	KUNIT_EXPECT_EQ(test, sid, 0x0208);
+
+	/* Nothing logged: nothing reported, nothing dropped */
+	memset(&r, 0, sizeof(r));
+	batch(d);
+	KUNIT_EXPECT_EQ(test, qi_ite_settle(NULL, 0, d, 4, record_report, &r), 4U);
+	KUNIT_EXPECT_EQ(test, r.n, 0);
 }
 
 static struct kunit_case vtd_ats_fence_cases[] = {
@@ -247,6 +310,7 @@ static struct kunit_case vtd_ats_fence_cases[] = {
 	KUNIT_CASE(vtd_context_bits),
 	KUNIT_CASE(vtd_ite_log_every_submitter_sees),
 	KUNIT_CASE(vtd_neutralise_queued_devtlb),
+	KUNIT_CASE(vtd_ite_without_sid_suspects),
 	KUNIT_CASE(vtd_ite_settle_blames_the_right_devices),
 	{}
 };

@@ -18,8 +18,10 @@
  * descriptors from its own submission, whether or not the layer can fence
  * the device. So no flush returns before the fence is in the hardware,
  * and a restart never sends the timed-out invalidation again. Without a
- * SID (older hardware), only a submitter whose own wait was aborted
- * blames, and drops, its device-TLB descriptors.
+ * SID (older hardware), the suspects are the devices with a device-TLB
+ * descriptor in the submissions whose wait the ITE aborted, found by the
+ * same CPU in the ring, logged, neutralised and pre-fenced as suspects: a
+ * device whose invalidations had all completed is never blamed.
  *
  * Fence: the device-TLB bit of every context entry the device's requests
  * use (its RID and its DMA aliases) is cleared: legacy TT 01 -> 00,
@@ -124,31 +126,31 @@ static void intel_ats_report_sid(void *data, u16 sid, enum iommu_ats_reason reas
 				    PCI_FUNC(sid & 0xff));
 }
 
-/* Logs ITE number log->gen; the queue lock is held */
-VISIBLE_IF_KUNIT void qi_ite_log_add(struct qi_ite_log *log, u16 sid)
+/* Logs @entry (a SID, | QI_ITE_SUSPECT); the queue lock is held */
+VISIBLE_IF_KUNIT void qi_ite_log_add(struct qi_ite_log *log, u32 entry)
 {
-	log->sid[log->gen % QI_ITE_LOG_LEN] = sid;
+	log->entry[log->gen % QI_ITE_LOG_LEN] = entry;
 	WRITE_ONCE(log->gen, log->gen + 1);
 }
 EXPORT_SYMBOL_IF_KUNIT(qi_ite_log_add);
 
 /*
- * Copies to @sids the SIDs of the ITEs logged since *@seen and moves
- * *@seen on; the queue lock is held. If more than QI_ITE_LOG_LEN came in
- * between, the older ones are lost to this submitter: their SIDs were
- * reported by the submitters they aborted, and a device-TLB descriptor for
- * one that is left in this submission times out again and is logged anew.
+ * Copies to @entries the entries logged since *@seen and moves *@seen on;
+ * the queue lock is held. If more than QI_ITE_LOG_LEN came in between,
+ * the older ones are lost to this submitter: the submitters their ITEs
+ * aborted reported them, and a device-TLB descriptor left in this
+ * submission for one of them times out again and is logged anew.
  * Return: how many were copied.
  */
 VISIBLE_IF_KUNIT unsigned int
-qi_ite_log_since(const struct qi_ite_log *log, unsigned int *seen, u16 *sids)
+qi_ite_log_since(const struct qi_ite_log *log, unsigned int *seen, u32 *entries)
 {
 	unsigned int gen = log->gen, from = *seen, n = 0;
 
 	if (gen - from > QI_ITE_LOG_LEN)
 		from = gen - QI_ITE_LOG_LEN;
 	for (; from != gen; from++)
-		sids[n++] = log->sid[from % QI_ITE_LOG_LEN];
+		entries[n++] = log->entry[from % QI_ITE_LOG_LEN];
 	*seen = gen;
 	return n;
 }
@@ -180,63 +182,128 @@ qi_neutralise_devtlb(void *ring, unsigned int shift, unsigned int len,
 }
 EXPORT_SYMBOL_IF_KUNIT(qi_neutralise_devtlb);
 
-struct qi_ite_sids {
-	const u16 *sid;
+static bool qi_desc_is_wait(const struct qi_desc *desc, u64 noop_addr)
+{
+	return !(desc->qw0 & GENMASK_ULL(11, 9)) &&
+	       (desc->qw0 & GENMASK_ULL(3, 0)) == QI_IWD_TYPE &&
+	       desc->qw1 != noop_addr;
+}
+
+/*
+ * An ITE without a SID: the suspects are the devices with a device-TLB
+ * descriptor in a submission the hardware fetched whose wait has not
+ * completed, i.e. whose wait the ITE aborts. Walks the fetched slots back
+ * from @head - 1 to @tail (IQH and IQT as slot indexes of the ring of @len
+ * descriptors of 1 << @shift bytes, @status the slots' status): a wait
+ * still QI_IN_USE starts such a submission, a completed one (QI_DONE, not
+ * yet freed by its submitter) one that is not. The waits that replaced
+ * neutralised descriptors (their status address @noop_addr) end nothing.
+ * Return: how many SIDs, each once, are in @sids (at most @max).
+ */
+VISIBLE_IF_KUNIT unsigned int
+qi_ite_suspects(const void *ring, unsigned int shift, unsigned int len,
+		const int *status, unsigned int head, unsigned int tail,
+		u64 noop_addr, u16 *sids, unsigned int max)
+{
+	unsigned int i = head % len, n = 0, j;
+	const struct qi_desc *desc;
+	bool aborted = false;
+	u16 sid;
+
+	while (i != tail % len) {
+		i = (i + len - 1) % len;
+		desc = ring + (i << shift);
+		if (qi_desc_is_wait(desc, noop_addr)) {
+			aborted = status[i] == QI_IN_USE;
+			continue;
+		}
+		if (!aborted || status[i] != QI_IN_USE ||
+		    !qi_desc_devtlb_sid(desc, &sid))
+			continue;
+		for (j = 0; j < n && sids[j] != sid; j++)
+			;
+		if (j == n && n < max)
+			sids[n++] = sid;
+	}
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(qi_ite_suspects);
+
+struct qi_ite_entries {
+	const u32 *entry;
 	unsigned int nr;
-	bool all;	/* an ITE without a SID aborted this submission */
 };
 
 static bool qi_ite_sid_logged(void *data, u16 sid)
 {
-	const struct qi_ite_sids *s = data;
+	const struct qi_ite_entries *e = data;
 	unsigned int i;
 
-	if (s->all)
-		return true;
-	for (i = 0; i < s->nr; i++)
-		if (s->sid[i] == sid)
+	for (i = 0; i < e->nr; i++)
+		if ((u16)e->entry[i] == sid)
 			return true;
 	return false;
 }
 
 /*
- * What a submitter does with the @nr_sids SIDs logged since it started:
- * reports each (IOMMU_ATS_TIMEOUT) and drops its device-TLB descriptors
- * for them from @desc. A logged 0 (no SID) is this submitter's business
- * only if its own wait was @aborted: then each of its device-TLB
- * descriptors is a suspect, reported (IOMMU_ATS_TIMEOUT_SUSPECT) and
- * dropped; a submission whose wait was not aborted was not held by the
- * timed-out invalidation. Return: the number of descriptors left.
+ * What a submitter does with the @nr entries logged since it started:
+ * reports each device once (IOMMU_ATS_TIMEOUT, or _SUSPECT for a suspect)
+ * and drops its device-TLB descriptors for them from @desc, whether or not
+ * its own wait was aborted. Return: the number of descriptors left.
  */
 VISIBLE_IF_KUNIT unsigned int
-qi_ite_settle(const u16 *sids, unsigned int nr_sids, bool aborted,
-	      struct qi_desc *desc, unsigned int count,
+qi_ite_settle(const u32 *entries, unsigned int nr, struct qi_desc *desc,
+	      unsigned int count,
 	      void (*report)(void *data, u16 sid, enum iommu_ats_reason reason),
 	      void *data)
 {
-	struct qi_ite_sids s = { .sid = sids, .nr = nr_sids };
+	struct qi_ite_entries e = { .entry = entries, .nr = nr };
 	unsigned int i, j;
-	u16 sid;
 
-	for (i = 0; i < nr_sids; i++) {
-		if (sids[i]) {
-			for (j = 0; j < i && sids[j] != sids[i]; j++)
-				;
-			if (j == i)
-				report(data, sids[i], IOMMU_ATS_TIMEOUT);
-		} else if (aborted) {
-			s.all = true;
-		}
+	for (i = 0; i < nr; i++) {
+		for (j = 0; j < i && (u16)entries[j] != (u16)entries[i]; j++)
+			;
+		if (j < i)
+			continue;
+		report(data, (u16)entries[i], entries[i] & QI_ITE_SUSPECT ?
+		       IOMMU_ATS_TIMEOUT_SUSPECT : IOMMU_ATS_TIMEOUT);
 	}
-	if (s.all)
-		for (i = 0; i < count; i++)
-			if (qi_desc_devtlb_sid(&desc[i], &sid))
-				report(data, sid, IOMMU_ATS_TIMEOUT_SUSPECT);
-	return qi_drop_devtlb_descs(desc, count, qi_ite_sid_logged, &s);
+	return qi_drop_devtlb_descs(desc, count, qi_ite_sid_logged, &e);
 }
 EXPORT_SYMBOL_IF_KUNIT(qi_ite_settle);
 
 static void intel_ats_prefence(struct intel_iommu *iommu, u16 sid);
+
+/*
+ * Logs @entry, neutralises the device's device-TLB descriptors queued in
+ * [@head, @tail), pre-fences it. ITE holds fetching.
+ */
+static void intel_ats_ite_hold_sid(struct intel_iommu *iommu, u32 entry,
+				   unsigned int head, unsigned int tail)
+{
+	struct q_inval *qi = iommu->qi;
+	struct qi_desc noop = {
+		/*
+		 * A wait with a status write to a word nobody polls: valid
+		 * in every version of the spec, and it waits only for what
+		 * precedes it.
+		 */
+		.qw0 = QI_IWD_STATUS_DATA(QI_DONE) | QI_IWD_STATUS_WRITE |
+		       QI_IWD_TYPE,
+		.qw1 = virt_to_phys(&qi->ite_log.noop_status),
+	};
+	u16 sid = entry;
+	unsigned int n;
+
+	qi_ite_log_add(&qi->ite_log, entry);
+	n = qi_neutralise_devtlb(qi->desc, qi_shift(iommu), QI_LENGTH, head,
+				 tail, sid, &noop);
+	if (n)
+		pr_info_ratelimited("%s: %u queued device-TLB invalidations for %02x:%02x.%d dropped after its ITE\n",
+				    iommu->name, n, PCI_BUS_NUM(sid),
+				    PCI_SLOT(sid & 0xff), PCI_FUNC(sid & 0xff));
+	intel_ats_prefence(iommu, sid);
+}
 
 /**
  * intel_ats_ite_hold() - act on an ITE while the hardware fetches nothing
@@ -245,37 +312,33 @@ static void intel_ats_prefence(struct intel_iommu *iommu, u16 sid);
  * @head: IQH, as a slot index: the first descriptor not fetched
  * @tail: IQT, as a slot index
  *
- * Logs the ITE for every submitter; for a named device, neutralises its
- * queued device-TLB descriptors and pre-fences its context entries.
+ * Logs the device for every submitter, neutralises its queued device-TLB
+ * descriptors and pre-fences its context entries; without a SID, does so
+ * for each suspect, the devices of the aborted submissions.
  *
  * Context: the queue lock held, interrupts off, FSTS.ITE not cleared yet.
- * Return: true: the caller leaves the device to the restart and its drop.
+ * Return: true: the caller leaves the devices to the restart and its drop.
  */
 bool intel_ats_ite_hold(struct intel_iommu *iommu, u16 sid, unsigned int head,
 			unsigned int tail)
 {
 	struct q_inval *qi = iommu->qi;
-	struct qi_desc noop = {
-		.qw0 = QI_IWD_STATUS_DATA(QI_DONE) | QI_IWD_STATUS_WRITE |
-		       QI_IWD_TYPE,
-		.qw1 = virt_to_phys(&qi->ite_log.noop_status),
-	};
-	unsigned int n;
+	u16 suspects[QI_ITE_LOG_LEN];
+	unsigned int i, n;
 
-	qi_ite_log_add(&qi->ite_log, sid);
-	if (!sid)
+	if (sid) {
+		intel_ats_ite_hold_sid(iommu, sid, head, tail);
 		return true;
-	/*
-	 * A wait with a status write to a word nobody polls: valid in every
-	 * version of the spec, and it waits only for what precedes it.
-	 */
-	n = qi_neutralise_devtlb(qi->desc, qi_shift(iommu), QI_LENGTH, head,
-				 tail, sid, &noop);
-	if (n)
-		pr_info_ratelimited("%s: %u queued device-TLB invalidations for %02x:%02x.%d dropped after its ITE\n",
-				    iommu->name, n, PCI_BUS_NUM(sid),
-				    PCI_SLOT(sid & 0xff), PCI_FUNC(sid & 0xff));
-	intel_ats_prefence(iommu, sid);
+	}
+	n = qi_ite_suspects(qi->desc, qi_shift(iommu), QI_LENGTH,
+			    qi->desc_status, head, tail,
+			    virt_to_phys(&qi->ite_log.noop_status), suspects,
+			    ARRAY_SIZE(suspects));
+	pr_warn_ratelimited("%s: Invalidation Time-out Error without a SID: %u suspect(s), the devices of the aborted submissions\n",
+			    iommu->name, n);
+	for (i = 0; i < n; i++)
+		intel_ats_ite_hold_sid(iommu, suspects[i] | QI_ITE_SUSPECT,
+				       head, tail);
 	return true;
 }
 
@@ -284,7 +347,7 @@ bool intel_ats_ite_hold(struct intel_iommu *iommu, u16 sid, unsigned int head,
  * @iommu: the IOMMU it submits to
  *
  * Context: any.
- * Return: the number of ITEs logged so far.
+ * Return: the number of entries logged so far.
  */
 unsigned int intel_ats_ite_seen(struct intel_iommu *iommu)
 {
@@ -292,27 +355,26 @@ unsigned int intel_ats_ite_seen(struct intel_iommu *iommu)
 }
 
 /**
- * intel_ats_ite_collect() - the SIDs of the ITEs since a submission started
+ * intel_ats_ite_collect() - the devices of the ITEs since a submission started
  * @iommu: the IOMMU
  * @seen: the submitter's position in the log, moved on
- * @sids: room for QI_ITE_LOG_LEN SIDs
+ * @entries: room for QI_ITE_LOG_LEN entries
  *
  * Context: the queue lock held.
- * Return: how many SIDs were copied to @sids.
+ * Return: how many entries were copied to @entries.
  */
 unsigned int intel_ats_ite_collect(struct intel_iommu *iommu,
-				   unsigned int *seen, u16 *sids)
+				   unsigned int *seen, u32 *entries)
 {
 	lockdep_assert_held(&iommu->qi->q_lock);
-	return qi_ite_log_since(&iommu->qi->ite_log, seen, sids);
+	return qi_ite_log_since(&iommu->qi->ite_log, seen, entries);
 }
 
 /**
  * intel_ats_ite_settle() - blame and drop the devices of logged ITEs
  * @iommu: the IOMMU
- * @sids: the SIDs intel_ats_ite_collect() returned
- * @nr_sids: how many
- * @aborted: the submission's own wait was aborted
+ * @entries: what intel_ats_ite_collect() returned
+ * @nr: how many
  * @desc: the submission's descriptors
  * @count: how many
  *
@@ -324,18 +386,12 @@ unsigned int intel_ats_ite_collect(struct intel_iommu *iommu,
  * Context: any; the queue lock not held.
  * Return: the number of descriptors left in @desc.
  */
-unsigned int intel_ats_ite_settle(struct intel_iommu *iommu, const u16 *sids,
-				  unsigned int nr_sids, bool aborted,
-				  struct qi_desc *desc, unsigned int count)
+unsigned int intel_ats_ite_settle(struct intel_iommu *iommu, const u32 *entries,
+				  unsigned int nr, struct qi_desc *desc,
+				  unsigned int count)
 {
-	unsigned int i;
-
-	for (i = 0; i < nr_sids; i++)
-		if (!sids[i] && aborted)
-			pr_warn_ratelimited("%s: Invalidation Time-out Error without a SID: fencing the devices of the aborted submission\n",
-					    iommu->name);
-	return qi_ite_settle(sids, nr_sids, aborted, desc, count,
-			     intel_ats_report_sid, iommu);
+	return qi_ite_settle(entries, nr, desc, count, intel_ats_report_sid,
+			     iommu);
 }
 
 /**

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# machines: vtd:2000 vtd-sm:2000 vtd:20000 vtd-sm:20000
+# machines: vtd:2000 vtd-sm:2000 vtd:20000 vtd-sm:20000 vtd-nosid:2000
 # The AMD-Vi and SMMUv3 variants (amd:50 amd:1000 smmuv3:500 smmuv3:3000) come back with
 # issues 18 and 17, which port their hooks to Linux 7.3.
 # timeout: 240
@@ -157,6 +157,12 @@ if [ -w $perf ]; then	# columns: ... min max average (us)
 fi
 [ "$(ats_attr "$bystander" fences)" = "$bfences" ] ||
 	fail "the bystander $bystander was fenced too ($(ats_attr "$bystander" last_reason)): only the culprit may be"
+# Without ITESID the driver can only suspect the devices of the aborted
+# submission: it says so
+case "$ATSTEST_MACHINE" in
+vtd-nosid*) [ "$(ats_attr "$culprit" last_reason)" = timeout-suspect ] ||
+	fail "$culprit: fenced for $(ats_attr "$culprit" last_reason), expected timeout-suspect (the ITE named no device)" ;;
+esac
 [ "$(ats_attr "$culprit" state)" = ok ] || fail "$culprit: state $(ats_attr "$culprit" state) 30 s after the fence, not back in service"
 [ -z "$alive" ] || fail "writers$alive still blocked 10 s after the recovery ended"
 [ "$(ats_attr "$culprit" recoveries)" = $((crec + 1)) ] ||
