@@ -429,6 +429,11 @@ static void ats_resets_of_healthy_device(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, f->entry_ats);
 	KUNIT_EXPECT_EQ(test, ats(f)->nr_failed_resets, 1UL);
 	KUNIT_EXPECT_TRUE(test, iommu_ats_fenced(f->dev));
+	/*
+	 * Fenced in hardware too: a blocking domain need not block translated
+	 * requests (VT-d scalable mode keeps DTE, reviews/vtd.md #7).
+	 */
+	KUNIT_EXPECT_EQ(test, f->nr_fences, 1);
 }
 
 /* A reset failed on purpose (debugfs fail_reset) counts as failed. */

@@ -62,10 +62,16 @@ int iommu_ats_reset_done(struct device *dev, int result)
 		}
 	} else if (result != -ENOTTY) {
 		ad->nr_failed_resets++;
-		/* In the blocking domain: muted, no hardware fence needed */
+		/*
+		 * The blocking domain the device stays in does not block
+		 * translated requests everywhere (VT-d in scalable mode keeps
+		 * the context entry's DTE): a device not fenced yet is fenced
+		 * in hardware too.
+		 */
 		if (!iommu_ats_state_is_fenced(ad->state))
-			atomic_inc(&iommu_ats_nr_fenced);
-		WRITE_ONCE(ad->state, IOMMU_ATS_ISOLATED);
+			iommu_ats_fence_locked(ad, IOMMU_ATS_ISOLATED);
+		else
+			WRITE_ONCE(ad->state, IOMMU_ATS_ISOLATED);
 		failed_now = true;
 	}
 	raw_spin_unlock_irqrestore(&ad->lock, flags);

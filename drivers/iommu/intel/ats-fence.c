@@ -587,9 +587,16 @@ int intel_iommu_ats_fence(struct device *dev)
  * intel_iommu_ats_drain_pri() - the VT-d ats_drain_pri op
  * @dev: a fenced device
  *
- * Drains the page request queue for the device (VT-d 7.10); the drain's
- * device-TLB descriptor is dropped from the submission, since the device
- * is fenced. Does nothing if PRI is not enabled.
+ * Drains the page request queue for the device (VT-d 7.10), whatever
+ * domain it is attached to, identity included; the drain's device-TLB
+ * descriptor is dropped from the submission, since the device is fenced.
+ * The recovery work runs without the group mutex, so the device's domain
+ * is not read here: the drain's IOTLB descriptor names the domain ID that
+ * upstream's drain uses for a device without a domain (the fence has
+ * invalidated the IOTLB already). Does nothing if PRI is not enabled.
+ *
+ * PRE stays set in the context entry: the IOMMU core answers and refuses
+ * the page requests of a fenced device (Documentation/iommu/ats-recovery.rst).
  *
  * Context: process; sleeps.
  */
@@ -597,8 +604,8 @@ void intel_iommu_ats_drain_pri(struct device *dev)
 {
 	struct device_domain_info *info = dev_iommu_priv_get(dev);
 
-	if (info && info->pri_enabled && info->domain)
-		intel_iommu_drain_pasid_prq(dev, IOMMU_NO_PASID);
+	if (info && info->pri_enabled)
+		intel_iommu_drain_prq_did(dev, IOMMU_NO_PASID, FLPT_DEFAULT_DID);
 }
 
 /**
