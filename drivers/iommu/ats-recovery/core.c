@@ -89,7 +89,9 @@ const char *iommu_ats_reason_name(enum iommu_ats_reason reason)
  * device has left its domain. Readers in atomic context (reports, the
  * fenced check) hold rcu_read_lock(): the state is freed after a grace
  * period. They are IOMMU drivers acting on a device they still know, i.e.
- * one that has not been released yet: dev->iommu is there.
+ * one that has not been released yet, or that they found by requester ID
+ * inside the same RCU read-side section: the release waits for that
+ * section to end before the IOMMU core frees dev->iommu.
  */
 struct iommu_ats_dev *iommu_ats_dev_get_state(struct device *dev)
 {
@@ -493,7 +495,15 @@ void iommu_ats_remove_device(struct device *dev)
 	RCU_INIT_POINTER(dev->iommu->ats, NULL);
 	if (iommu_ats_state_is_fenced(ad->state))
 		atomic_dec(&iommu_ats_nr_fenced);
-	kfree_rcu(ad, rcu);
+	/*
+	 * A driver may have looked the device up by its requester ID just
+	 * before it released it (VT-d: an ITESID, a device-TLB descriptor),
+	 * and be reading dev->iommu in an RCU read-side section: the IOMMU
+	 * core frees dev->iommu right after this returns, without a grace
+	 * period of its own.
+	 */
+	synchronize_rcu();
+	kfree(ad);
 }
 EXPORT_SYMBOL_IF_KUNIT(iommu_ats_remove_device);
 

@@ -83,7 +83,6 @@ enum iommu_ats_policy {
  * @fail_resets: resets still to be failed on purpose (debugfs fail_reset)
  * @work: the recovery work; embedded, so reports never allocate and
  *	repeated reports collapse into one queued work
- * @rcu: frees the state after the readers in atomic context are done
  */
 struct iommu_ats_dev {
 	struct device *dev;
@@ -107,7 +106,6 @@ struct iommu_ats_dev {
 	atomic_t inject_shots;
 	atomic_t fail_resets;
 	struct work_struct work;
-	struct rcu_head rcu;
 };
 
 extern bool iommu_ats_recovery_enabled;

@@ -91,11 +91,21 @@ qi_drop_devtlb_descs(struct qi_desc *desc, unsigned int count,
 }
 EXPORT_SYMBOL_IF_KUNIT(qi_drop_devtlb_descs);
 
+/*
+ * The lookups by source ID below and their use of the device are one RCU
+ * read-side section: a device released meanwhile keeps its dev->iommu
+ * until the section ends (iommu_ats_remove_device()).
+ */
 static bool intel_ats_sid_fenced(void *data, u16 sid)
 {
-	struct device *dev = device_rbtree_find(data, sid);
+	struct device *dev;
+	bool fenced;
 
-	return dev && iommu_ats_fenced(dev);
+	rcu_read_lock();
+	dev = device_rbtree_find(data, sid);
+	fenced = dev && iommu_ats_fenced(dev);
+	rcu_read_unlock();
+	return fenced;
 }
 
 /**
@@ -116,11 +126,14 @@ unsigned int intel_ats_drop_fenced(struct intel_iommu *iommu,
 static void intel_ats_report_sid(void *data, u16 sid, enum iommu_ats_reason reason)
 {
 	struct intel_iommu *iommu = data;
-	struct device *dev = device_rbtree_find(iommu, sid);
+	struct device *dev;
 
+	rcu_read_lock();
+	dev = device_rbtree_find(iommu, sid);
 	if (dev)
 		iommu_ats_report_timeout(dev, reason);
-	else
+	rcu_read_unlock();
+	if (!dev)
 		pr_warn_ratelimited("%s: device-TLB invalidation timeout for unknown SID %02x:%02x.%d\n",
 				    iommu->name, PCI_BUS_NUM(sid), PCI_SLOT(sid & 0xff),
 				    PCI_FUNC(sid & 0xff));
@@ -416,6 +429,7 @@ void intel_ats_check_injection(struct intel_iommu *iommu, struct qi_desc *desc,
 	for (i = 0; i < count; i++) {
 		if (!qi_desc_devtlb_sid(&desc[i], &sid))
 			continue;
+		rcu_read_lock();
 		dev = device_rbtree_find(iommu, sid);
 		if (dev && iommu_ats_inject_timeout(dev)) {
 			pr_info("%s: simulating Invalidation Time-out Error for SID %02x:%02x.%d\n",
@@ -423,6 +437,7 @@ void intel_ats_check_injection(struct intel_iommu *iommu, struct qi_desc *desc,
 				PCI_FUNC(sid & 0xff));
 			iommu_ats_report_timeout(dev, IOMMU_ATS_TIMEOUT_INJECTED);
 		}
+		rcu_read_unlock();
 	}
 }
 
