@@ -15,9 +15,12 @@ export PATH=/usr/bin:$PATH
 
 
 neg=$TOP/tests/static/negative
+# UNKNOWN_COMMIT_ID: the laid tree is Debian's source package, one commit
+# without upstream's history, so checkpatch cannot look up the commits our
+# Fixes: tags name (it still checks their form).
 checkpatch() {	# checkpatch PATCH: the problems checkpatch finds, none if clean
 	(cd "$SRC" && perl scripts/checkpatch.pl --strict --terse --show-types \
-		--ignore FILE_PATH_CHANGES "$1" 2>&1) || true
+		--ignore FILE_PATH_CHANGES,UNKNOWN_COMMIT_ID "$1" 2>&1) || true
 }
 
 # Each check first proves it can fail, on a negative example.

@@ -182,7 +182,8 @@ static void vtd_ite_without_sid_suspects(struct kunit *test)
 	noop.qw1 = 0x4000;
 	ring[3] = noop;
 	wait_desc(&ring[4], status, 4);
-	status[2] = status[3] = QI_IN_USE;
+	status[2] = QI_IN_USE;
+	status[3] = QI_IN_USE;
 	status[4] = QI_DONE;
 	/* Slots 5-8: the aborted one, with two devices */
 	devtlb(&ring[5], 0x0208);
@@ -194,7 +195,8 @@ static void vtd_ite_without_sid_suspects(struct kunit *test)
 	/* Slots 9-10: queued behind IQH = 9, not fetched */
 	devtlb(&ring[9], 0x0500);
 	wait_desc(&ring[10], status, 10);
-	status[9] = status[10] = QI_IN_USE;
+	status[9] = QI_IN_USE;
+	status[10] = QI_IN_USE;
 
 	/* IQH 9, IQT 11: fetched slots are 11, 0 .. 8 */
 	KUNIT_ASSERT_EQ(test, qi_ite_suspects(ring, 5, 12, status, 9, 11, 0x4000,
