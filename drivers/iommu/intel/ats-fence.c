@@ -640,6 +640,7 @@ void intel_ats_context_allow(struct device_domain_info *info)
 	if (!READ_ONCE(info->ats_fenced))
 		return;
 	WRITE_ONCE(info->ats_fenced, false);
+	/* The flag is clear before the entries allow ATS: as in the fence */
 	smp_mb();
 	intel_ats_entries_set(info, true, true);
 }
