@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the driver's real command-queue code (arm_smmu_cmdq_issue_cmdlist()
+ * and the GERROR handler) against a model of an SMMUv3 command queue that
+ * behaves as the architecture allows, including its unkind parts
+ * (IHI 0070 G.b):
+ *
+ * - Commands are consumed in order (§3.5). A CMD_SYNC completes only once
+ *   every earlier CMD_ATC_INV has completed (§4.7.3), so everything queued
+ *   behind an ATC invalidation the endpoint never answers stalls with it.
+ * - The SMMU's own ATS invalidation timeout is its own (§3.9.1.4: "the
+ *   timeout period specified by ATS"); it may be longer than the driver's
+ *   1 s wait, or infinite.
+ * - At that timeout the CMD_SYNC raises CERROR_ATC_INV_SYNC: CONS.RD stays
+ *   on the CMD_SYNC, CONS.ERR says ATC_INV, GERROR.CMDQ_ERR toggles, no
+ *   completion is signalled, and nothing is consumed until software
+ *   acknowledges through GERRORN; then the CMD_SYNC is fetched again
+ *   (§4.7.3, §7.1). The timed-out invalidations never complete.
+ * - The GERROR interrupt may be delivered (the model calls the driver's
+ *   handler, as the IRQ would) or not (masked, or on a CPU with
+ *   interrupts off): then the queue stays halted until someone polls.
+ *
+ * The model is a kthread that reads PROD and the queue memory and writes
+ * CONS and GERROR in a page of kernel memory standing in for the
+ * registers. It answers every ATC invalidation at once, except those to
+ * the StreamID made stuck.
+ *
+ * The cases here check the model against the specification and show what
+ * upstream's command queue does on it; the ATS fence's localisation runs
+ * on the same model.
+ */
+#include <kunit/device.h>
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+
+#include "arm-smmu-v3.h"
+
+/* 256 slots: the valid map needs a multiple of BITS_PER_LONG */
+#define FAKE_Q_SHIFT		8
+#define FAKE_NO_SID		U32_MAX
+#define FAKE_MAX_EVENTS		64
+
+enum fake_event_type {
+	FAKE_EV_SYNC,		/* a CMD_SYNC completed */
+	FAKE_EV_CERROR,		/* a CMD_SYNC raised CERROR_ATC_INV_SYNC */
+	FAKE_EV_ACK,		/* GERRORN acknowledged CMDQ_ERR */
+};
+
+struct fake_event {
+	enum fake_event_type type;
+	u32 cons;		/* the CMD_SYNC's position (index and wrap) */
+};
+
+struct fake_smmu {
+	struct arm_smmu_device smmu;
+	u32 *regs;
+	struct task_struct *model;
+
+	/* Knobs, set before the model runs */
+	u32 stuck_sid;			/* never answers ATC invalidations */
+	unsigned int timeout_ms;	/* the SMMU's ATS timeout; 0: never */
+	bool irq_masked;		/* GERROR interrupt not delivered */
+
+	/* The model's state: only its thread writes it */
+	u32 cons;
+	bool halted;
+	unsigned int outstanding;	/* unanswered ATC invalidations */
+	ktime_t oldest;			/* when the oldest was consumed */
+
+	/* What the model did, for the cases */
+	atomic_t nr_atc_inv;
+	atomic_t nr_events;
+	struct fake_event events[FAKE_MAX_EVENTS];
+};
+
+static u32 *fake_reg(struct fake_smmu *fake, unsigned int offset)
+{
+	return &fake->regs[offset / sizeof(u32)];
+}
+
+static u32 fake_inc(struct fake_smmu *fake, u32 pos)
+{
+	u32 mask = (2U << FAKE_Q_SHIFT) - 1;
+
+	return (pos + 1) & mask;
+}
+
+static void fake_event(struct fake_smmu *fake, enum fake_event_type type)
+{
+	int n = atomic_read(&fake->nr_events);
+
+	if (n >= FAKE_MAX_EVENTS)
+		return;
+	fake->events[n].type = type;
+	fake->events[n].cons = fake->cons;
+	/* The event is written before it is counted */
+	atomic_set_release(&fake->nr_events, n + 1);
+}
+
+static void fake_publish_cons(struct fake_smmu *fake, u32 err)
+{
+	/* Consumed commands are done with before CONS says so */
+	smp_wmb();
+	WRITE_ONCE(*fake_reg(fake, ARM_SMMU_CMDQ_CONS),
+		   fake->cons | FIELD_PREP(CMDQ_CONS_ERR, err));
+}
+
+/* A CMD_SYNC at CONS: true if it completed, false if it stalls or errs */
+static bool fake_sync(struct fake_smmu *fake)
+{
+	u32 *gerror = fake_reg(fake, ARM_SMMU_GERROR);
+
+	if (!fake->outstanding)
+		return true;
+	if (!fake->timeout_ms ||
+	    ktime_ms_delta(ktime_get(), fake->oldest) < fake->timeout_ms)
+		return false;
+
+	/* CERROR_ATC_INV_SYNC: the timed-out invalidations never complete */
+	fake->outstanding = 0;
+	fake->halted = true;
+	fake_publish_cons(fake, CMDQ_ERR_CERROR_ATC_INV_IDX);
+	fake_event(fake, FAKE_EV_CERROR);
+	WRITE_ONCE(*gerror, READ_ONCE(*gerror) ^ GERROR_CMDQ_ERR);
+	if (!fake->irq_masked)
+		arm_smmu_gerror_handler(0, &fake->smmu);
+	return false;
+}
+
+static int fake_model(void *data)
+{
+	struct fake_smmu *fake = data;
+	struct arm_smmu_queue *q = &fake->smmu.cmdq.q;
+
+	while (!kthread_should_stop()) {
+		u32 prod;
+		__le64 *ent;
+		u64 dw0;
+
+		if (fake->halted) {
+			u32 gerror = READ_ONCE(*fake_reg(fake, ARM_SMMU_GERROR));
+			u32 gerrorn = READ_ONCE(*fake_reg(fake, ARM_SMMU_GERRORN));
+
+			if ((gerror ^ gerrorn) & GERROR_CMDQ_ERR) {
+				usleep_range(100, 200);
+				continue;
+			}
+			/* Acknowledged: fetch again from CONS */
+			fake->halted = false;
+			fake_event(fake, FAKE_EV_ACK);
+			fake_publish_cons(fake, 0);
+		}
+
+		prod = READ_ONCE(*fake_reg(fake, ARM_SMMU_CMDQ_PROD)) &
+		       ~Q_OVERFLOW_FLAG;
+		if (prod == fake->cons) {
+			usleep_range(50, 100);
+			continue;
+		}
+		/* The commands are read after PROD said they are there */
+		smp_rmb();
+		ent = q->base + Q_IDX(&q->llq, fake->cons) * q->ent_dwords;
+		dw0 = le64_to_cpu(READ_ONCE(ent[0]));
+
+		switch (FIELD_GET(CMDQ_0_OP, dw0)) {
+		case CMDQ_OP_ATC_INV:
+			atomic_inc(&fake->nr_atc_inv);
+			if (FIELD_GET(CMDQ_ATC_0_SID, dw0) != fake->stuck_sid)
+				break;
+			if (!fake->outstanding++)
+				fake->oldest = ktime_get();
+			break;
+		case CMDQ_OP_CMD_SYNC:
+			if (!fake_sync(fake)) {
+				usleep_range(200, 400);
+				continue;
+			}
+			fake_event(fake, FAKE_EV_SYNC);
+			break;
+		default:
+			/* TLBI, CFGI, PREFETCH: done at once */
+			break;
+		}
+		fake->cons = fake_inc(fake, fake->cons);
+		fake_publish_cons(fake, 0);
+	}
+	return 0;
+}
+
+static void fake_smmu_stop(void *data)
+{
+	struct fake_smmu *fake = data;
+
+	if (fake->model)
+		kthread_stop(fake->model);
+	fake->model = NULL;
+}
+
+static struct fake_smmu *fake_smmu_create(struct kunit *test, u32 stuck_sid,
+					  unsigned int timeout_ms,
+					  bool irq_masked)
+{
+	struct fake_smmu *fake;
+	struct arm_smmu_device *smmu;
+	struct arm_smmu_queue *q;
+	struct device *dev;
+
+	fake = kunit_kzalloc(test, sizeof(*fake), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fake);
+	fake->regs = kunit_kzalloc(test, SZ_4K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fake->regs);
+	dev = kunit_device_register(test, "arm-smmu-v3-fake-cmdq");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+
+	fake->stuck_sid = stuck_sid;
+	fake->timeout_ms = timeout_ms;
+	fake->irq_masked = irq_masked;
+
+	smmu = &fake->smmu;
+	smmu->dev = dev;
+	smmu->base = (__force void __iomem *)fake->regs;
+	q = &smmu->cmdq.q;
+	q->llq.max_n_shift = FAKE_Q_SHIFT;
+	q->ent_dwords = CMDQ_ENT_DWORDS;
+	q->base = kunit_kzalloc(test, (CMDQ_ENT_DWORDS << 3) << FAKE_Q_SHIFT,
+				GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q->base);
+	q->prod_reg = (__force u32 __iomem *)fake_reg(fake, ARM_SMMU_CMDQ_PROD);
+	q->cons_reg = (__force u32 __iomem *)fake_reg(fake, ARM_SMMU_CMDQ_CONS);
+	KUNIT_ASSERT_EQ(test, arm_smmu_cmdq_init(smmu, &smmu->cmdq), 0);
+
+	fake->model = kthread_run(fake_model, fake, "fake-smmu-cmdq");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, fake->model);
+	/* A case that fails half-way does not leave the model running */
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fake_smmu_stop,
+							fake), 0);
+	return fake;
+}
+
+/* Stops the model; the cases read what it did after this */
+static void fake_smmu_destroy(struct fake_smmu *fake)
+{
+	fake_smmu_stop(fake);
+}
+
+/* ATC_INV to @sid and a CMD_SYNC, as a batch of the flush path ends */
+static int fake_issue_atc_inv(struct fake_smmu *fake, u32 sid)
+{
+	struct arm_smmu_cmd cmd = arm_smmu_make_cmd_atc_inv_all(sid,
+								IOMMU_NO_PASID);
+
+	return arm_smmu_cmdq_issue_cmdlist(&fake->smmu, &fake->smmu.cmdq,
+					   &cmd, 1, true);
+}
+
+static int fake_nr(struct fake_smmu *fake, enum fake_event_type type)
+{
+	int i, n = atomic_read_acquire(&fake->nr_events), nr = 0;
+
+	for (i = 0; i < n; i++)
+		nr += fake->events[i].type == type;
+	return nr;
+}
+
+/* The index of the first event of @type at or after @from; -1 if none */
+static int fake_find(struct fake_smmu *fake, enum fake_event_type type,
+		     int from)
+{
+	int i, n = atomic_read_acquire(&fake->nr_events);
+
+	for (i = from; i < n; i++)
+		if (fake->events[i].type == type)
+			return i;
+	return -1;
+}
+
+/* The answered path: the invalidation and its sync complete at once */
+static void cmdq_fake_answered(struct kunit *test)
+{
+	struct fake_smmu *fake = fake_smmu_create(test, FAKE_NO_SID, 100,
+						  false);
+
+	KUNIT_EXPECT_EQ(test, fake_issue_atc_inv(fake, 1), 0);
+	KUNIT_EXPECT_EQ(test, fake_issue_atc_inv(fake, 2), 0);
+	fake_smmu_destroy(fake);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fake->nr_atc_inv), 2);
+	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_SYNC), 2);
+	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_CERROR), 0);
+}
+
+/*
+ * The SMMU's timeout (200 ms) below the driver's wait (1 s), the GERROR
+ * interrupt delivered: the CMD_SYNC raises CERROR_ATC_INV_SYNC at its own
+ * position, upstream's handler acknowledges it, the SMMU fetches the sync
+ * again and completes it. The waiter's CMD_SYNC completes: upstream's
+ * queue code cannot tell it from a sync whose invalidations all completed.
+ */
+static void cmdq_fake_cerror_at_the_sync(struct kunit *test)
+{
+	struct fake_smmu *fake = fake_smmu_create(test, 7, 200, false);
+	int cerror, ack, sync, ret;
+
+	ret = fake_issue_atc_inv(fake, 7);
+	fake_smmu_destroy(fake);
+	kunit_info(test, "upstream's CMD_SYNC wait returned %d\n", ret);
+
+	cerror = fake_find(fake, FAKE_EV_CERROR, 0);
+	KUNIT_ASSERT_GE(test, cerror, 0);
+	ack = fake_find(fake, FAKE_EV_ACK, cerror);
+	KUNIT_ASSERT_GT(test, ack, cerror);
+	sync = fake_find(fake, FAKE_EV_SYNC, ack);
+	KUNIT_ASSERT_GT(test, sync, ack);
+	/* CONS stayed on the CMD_SYNC: the one that completed after the ack */
+	KUNIT_EXPECT_EQ(test, fake->events[cerror].cons,
+			fake->events[sync].cons);
+	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_CERROR), 1);
+}
+
+struct fake_submitter {
+	struct fake_smmu *fake;
+	u32 sid;
+	int ret;
+	struct completion done;
+};
+
+static int fake_submitter_fn(void *data)
+{
+	struct fake_submitter *s = data;
+
+	s->ret = fake_issue_atc_inv(s->fake, s->sid);
+	complete(&s->done);
+	return 0;
+}
+
+/*
+ * FIFO: a bystander's batch, submitted from another CPU after the stuck
+ * function's, completes only after the stuck one's CERROR: one stuck
+ * endpoint stalls every flush on this SMMU for the SMMU's whole timeout.
+ */
+static void cmdq_fake_bystander_stalls_behind(struct kunit *test)
+{
+	struct fake_smmu *fake = fake_smmu_create(test, 7, 300, false);
+	struct fake_submitter culprit = { .fake = fake, .sid = 7 };
+	struct task_struct *t;
+	int cerror, sync;
+
+	init_completion(&culprit.done);
+	t = kthread_create(fake_submitter_fn, &culprit, "fake-culprit");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+	if (num_online_cpus() > 1)
+		kthread_bind(t, 1);
+	wake_up_process(t);
+	/* The stuck invalidation is consumed before the bystander queues */
+	while (!atomic_read(&fake->nr_atc_inv))
+		usleep_range(100, 200);
+
+	KUNIT_EXPECT_EQ(test, fake_issue_atc_inv(fake, 1), 0);
+	wait_for_completion(&culprit.done);
+	fake_smmu_destroy(fake);
+
+	cerror = fake_find(fake, FAKE_EV_CERROR, 0);
+	KUNIT_ASSERT_GE(test, cerror, 0);
+	/* Two syncs completed, both after the CERROR, the culprit's first */
+	sync = fake_find(fake, FAKE_EV_SYNC, 0);
+	KUNIT_EXPECT_GT(test, sync, cerror);
+	KUNIT_EXPECT_EQ(test, fake->events[sync].cons,
+			fake->events[cerror].cons);
+	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_SYNC), 2);
+}
+
+/*
+ * The SMMU's timeout (1.5 s) past the driver's wait (1 s): upstream's
+ * CMD_SYNC wait gives up while the queue has not moved and no error is
+ * logged (the stall is not yet a verdict on anyone); the CERROR comes
+ * later, on its own.
+ */
+static void cmdq_fake_timeout_past_the_wait(struct kunit *test)
+{
+	struct fake_smmu *fake = fake_smmu_create(test, 7, 1500, false);
+	int ret;
+
+	ret = fake_issue_atc_inv(fake, 7);
+	KUNIT_EXPECT_EQ(test, ret, -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_CERROR), 0);
+	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_SYNC), 0);
+
+	/* The SMMU times out by itself, the handler acks, the queue drains */
+	while (fake_nr(fake, FAKE_EV_SYNC) < 1)
+		msleep(20);
+	fake_smmu_destroy(fake);
+	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_CERROR), 1);
+}
+
+/*
+ * The GERROR interrupt not delivered: after the CERROR nothing moves until
+ * software reads GERROR and acknowledges; upstream's waiter times out.
+ */
+static void cmdq_fake_masked_irq_halts(struct kunit *test)
+{
+	struct fake_smmu *fake = fake_smmu_create(test, 7, 100, true);
+	u32 gerror;
+
+	KUNIT_EXPECT_EQ(test, fake_issue_atc_inv(fake, 7), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_CERROR), 1);
+	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_SYNC), 0);
+	KUNIT_EXPECT_EQ(test,
+			FIELD_GET(CMDQ_CONS_ERR,
+				  READ_ONCE(*fake_reg(fake, ARM_SMMU_CMDQ_CONS))),
+			CMDQ_ERR_CERROR_ATC_INV_IDX);
+
+	/* What a poll of GERROR does: the handler, called by software */
+	gerror = READ_ONCE(*fake_reg(fake, ARM_SMMU_GERROR));
+	KUNIT_EXPECT_TRUE(test, gerror & GERROR_CMDQ_ERR);
+	arm_smmu_gerror_handler(0, &fake->smmu);
+	while (fake_nr(fake, FAKE_EV_SYNC) < 1)
+		msleep(20);
+	fake_smmu_destroy(fake);
+	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_ACK), 1);
+}
+
+static struct kunit_case arm_smmu_v3_cmdq_cases[] = {
+	KUNIT_CASE(cmdq_fake_answered),
+	KUNIT_CASE(cmdq_fake_cerror_at_the_sync),
+	KUNIT_CASE(cmdq_fake_bystander_stalls_behind),
+	KUNIT_CASE_SLOW(cmdq_fake_timeout_past_the_wait),
+	KUNIT_CASE_SLOW(cmdq_fake_masked_irq_halts),
+	{},
+};
+
+static struct kunit_suite arm_smmu_v3_cmdq_suite = {
+	.name = "arm-smmu-v3-cmdq",
+	.test_cases = arm_smmu_v3_cmdq_cases,
+};
+
+kunit_test_suites(&arm_smmu_v3_cmdq_suite);
+
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
+MODULE_DESCRIPTION("KUnit: SMMUv3 command queue against a model of the hardware");
+MODULE_LICENSE("GPL");
