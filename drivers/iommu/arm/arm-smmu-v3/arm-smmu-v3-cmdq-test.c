@@ -23,11 +23,15 @@
  * The model is a kthread that reads PROD and the queue memory and writes
  * CONS and GERROR in a page of kernel memory standing in for the
  * registers. It answers every ATC invalidation at once, except those to
- * the StreamID made stuck.
+ * the StreamID made stuck. It has the last CPU to itself, as the hardware
+ * is beside the CPUs: the submitters, kthreads on the other CPUs, spin
+ * with interrupts off as the driver does (three CPUs at least).
  *
- * The cases here check the model against the specification and show what
- * upstream's command queue does on it; the ATS fence's localisation runs
- * on the same model.
+ * The cases check the model against the specification and what the
+ * driver's queue does on it: the waiter of a CMD_SYNC that raised
+ * CERROR_ATC_INV_SYNC gets -EIO (arm_smmu_atc_errs), and only that
+ * waiter; a stall longer than the wait is no verdict yet. The ATS
+ * fence's localisation runs on the same model.
  */
 #include <kunit/device.h>
 #include <kunit/test.h>
@@ -40,6 +44,9 @@
 #define FAKE_Q_SHIFT		8
 #define FAKE_NO_SID		U32_MAX
 #define FAKE_MAX_EVENTS		64
+/* Submitters on CPUs 0 and 1, the model on CPU 2 */
+#define FAKE_CPUS		3
+#define FAKE_MODEL_CPU		2
 
 enum fake_event_type {
 	FAKE_EV_SYNC,		/* a CMD_SYNC completed */
@@ -230,8 +237,13 @@ static struct fake_smmu *fake_smmu_create(struct kunit *test, u32 stuck_sid,
 	q->cons_reg = (__force u32 __iomem *)fake_reg(fake, ARM_SMMU_CMDQ_CONS);
 	KUNIT_ASSERT_EQ(test, arm_smmu_cmdq_init(smmu, &smmu->cmdq), 0);
 
-	fake->model = kthread_run(fake_model, fake, "fake-smmu-cmdq");
+	if (num_online_cpus() < FAKE_CPUS)
+		kunit_skip(test, "the model needs %d CPUs, %u online", FAKE_CPUS,
+			   num_online_cpus());
+	fake->model = kthread_create(fake_model, fake, "fake-smmu-cmdq");
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, fake->model);
+	kthread_bind(fake->model, FAKE_MODEL_CPU);
+	wake_up_process(fake->model);
 	/* A case that fails half-way does not leave the model running */
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fake_smmu_stop,
 							fake), 0);
@@ -244,14 +256,50 @@ static void fake_smmu_destroy(struct fake_smmu *fake)
 	fake_smmu_stop(fake);
 }
 
+struct fake_submitter {
+	struct fake_smmu *fake;
+	u32 sid;
+	int ret;
+	struct completion done;
+};
+
 /* ATC_INV to @sid and a CMD_SYNC, as a batch of the flush path ends */
-static int fake_issue_atc_inv(struct fake_smmu *fake, u32 sid)
+static int fake_submitter_fn(void *data)
 {
-	struct arm_smmu_cmd cmd = arm_smmu_make_cmd_atc_inv_all(sid,
+	struct fake_submitter *s = data;
+	struct arm_smmu_cmd cmd = arm_smmu_make_cmd_atc_inv_all(s->sid,
 								IOMMU_NO_PASID);
 
-	return arm_smmu_cmdq_issue_cmdlist(&fake->smmu, &fake->smmu.cmdq,
-					   &cmd, 1, true);
+	s->ret = arm_smmu_cmdq_issue_cmdlist(&s->fake->smmu,
+					     &s->fake->smmu.cmdq, &cmd, 1, true);
+	complete(&s->done);
+	return 0;
+}
+
+/* Starts a submitter of ATC_INV to @sid + CMD_SYNC on @cpu */
+static void fake_submit(struct kunit *test, struct fake_submitter *s,
+			struct fake_smmu *fake, u32 sid, unsigned int cpu)
+{
+	struct task_struct *t;
+
+	s->fake = fake;
+	s->sid = sid;
+	init_completion(&s->done);
+	t = kthread_create(fake_submitter_fn, s, "fake-submitter");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+	kthread_bind(t, cpu);
+	wake_up_process(t);
+}
+
+/* The same on CPU 0, waited for: what the driver's sync returned */
+static int fake_issue_atc_inv(struct kunit *test, struct fake_smmu *fake,
+			      u32 sid)
+{
+	struct fake_submitter s;
+
+	fake_submit(test, &s, fake, sid, 0);
+	wait_for_completion(&s.done);
+	return s.ret;
 }
 
 static int fake_nr(struct fake_smmu *fake, enum fake_event_type type)
@@ -275,14 +323,21 @@ static int fake_find(struct fake_smmu *fake, enum fake_event_type type,
 	return -1;
 }
 
+/* The cases that need the record of CERROR_ATC_INV_SYNC (the ATS fence's) */
+static void fake_needs_atc_errs(struct kunit *test)
+{
+	if (!IS_ENABLED(CONFIG_IOMMU_ATS_RECOVERY))
+		kunit_skip(test, "CONFIG_IOMMU_ATS_RECOVERY is off");
+}
+
 /* The answered path: the invalidation and its sync complete at once */
 static void cmdq_fake_answered(struct kunit *test)
 {
 	struct fake_smmu *fake = fake_smmu_create(test, FAKE_NO_SID, 100,
 						  false);
 
-	KUNIT_EXPECT_EQ(test, fake_issue_atc_inv(fake, 1), 0);
-	KUNIT_EXPECT_EQ(test, fake_issue_atc_inv(fake, 2), 0);
+	KUNIT_EXPECT_EQ(test, fake_issue_atc_inv(test, fake, 1), 0);
+	KUNIT_EXPECT_EQ(test, fake_issue_atc_inv(test, fake, 2), 0);
 	fake_smmu_destroy(fake);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fake->nr_atc_inv), 2);
 	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_SYNC), 2);
@@ -292,18 +347,19 @@ static void cmdq_fake_answered(struct kunit *test)
 /*
  * The SMMU's timeout (200 ms) below the driver's wait (1 s), the GERROR
  * interrupt delivered: the CMD_SYNC raises CERROR_ATC_INV_SYNC at its own
- * position, upstream's handler acknowledges it, the SMMU fetches the sync
- * again and completes it. The waiter's CMD_SYNC completes: upstream's
- * queue code cannot tell it from a sync whose invalidations all completed.
+ * position, the handler acknowledges it, the SMMU fetches the sync again
+ * and completes it. Upstream's waiter returned 0 here, as for a sync whose
+ * invalidations all completed; with the record it gets -EIO.
  */
 static void cmdq_fake_cerror_at_the_sync(struct kunit *test)
 {
 	struct fake_smmu *fake = fake_smmu_create(test, 7, 200, false);
-	int cerror, ack, sync, ret;
+	int cerror, ack, sync;
 
-	ret = fake_issue_atc_inv(fake, 7);
+	fake_needs_atc_errs(test);
+
+	KUNIT_EXPECT_EQ(test, fake_issue_atc_inv(test, fake, 7), -EIO);
 	fake_smmu_destroy(fake);
-	kunit_info(test, "upstream's CMD_SYNC wait returned %d\n", ret);
 
 	cerror = fake_find(fake, FAKE_EV_CERROR, 0);
 	KUNIT_ASSERT_GE(test, cerror, 0);
@@ -317,22 +373,6 @@ static void cmdq_fake_cerror_at_the_sync(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_CERROR), 1);
 }
 
-struct fake_submitter {
-	struct fake_smmu *fake;
-	u32 sid;
-	int ret;
-	struct completion done;
-};
-
-static int fake_submitter_fn(void *data)
-{
-	struct fake_submitter *s = data;
-
-	s->ret = fake_issue_atc_inv(s->fake, s->sid);
-	complete(&s->done);
-	return 0;
-}
-
 /*
  * FIFO: a bystander's batch, submitted from another CPU after the stuck
  * function's, completes only after the stuck one's CERROR: one stuck
@@ -341,22 +381,19 @@ static int fake_submitter_fn(void *data)
 static void cmdq_fake_bystander_stalls_behind(struct kunit *test)
 {
 	struct fake_smmu *fake = fake_smmu_create(test, 7, 300, false);
-	struct fake_submitter culprit = { .fake = fake, .sid = 7 };
-	struct task_struct *t;
+	struct fake_submitter culprit;
 	int cerror, sync;
 
-	init_completion(&culprit.done);
-	t = kthread_create(fake_submitter_fn, &culprit, "fake-culprit");
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
-	if (num_online_cpus() > 1)
-		kthread_bind(t, 1);
-	wake_up_process(t);
+	fake_needs_atc_errs(test);
+	fake_submit(test, &culprit, fake, 7, 1);
 	/* The stuck invalidation is consumed before the bystander queues */
 	while (!atomic_read(&fake->nr_atc_inv))
 		usleep_range(100, 200);
 
-	KUNIT_EXPECT_EQ(test, fake_issue_atc_inv(fake, 1), 0);
+	/* Its own sync raised nothing: no -EIO for the bystander */
+	KUNIT_EXPECT_EQ(test, fake_issue_atc_inv(test, fake, 1), 0);
 	wait_for_completion(&culprit.done);
+	KUNIT_EXPECT_EQ(test, culprit.ret, -EIO);
 	fake_smmu_destroy(fake);
 
 	cerror = fake_find(fake, FAKE_EV_CERROR, 0);
@@ -380,7 +417,7 @@ static void cmdq_fake_timeout_past_the_wait(struct kunit *test)
 	struct fake_smmu *fake = fake_smmu_create(test, 7, 1500, false);
 	int ret;
 
-	ret = fake_issue_atc_inv(fake, 7);
+	ret = fake_issue_atc_inv(test, fake, 7);
 	KUNIT_EXPECT_EQ(test, ret, -ETIMEDOUT);
 	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_CERROR), 0);
 	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_SYNC), 0);
@@ -401,7 +438,7 @@ static void cmdq_fake_masked_irq_halts(struct kunit *test)
 	struct fake_smmu *fake = fake_smmu_create(test, 7, 100, true);
 	u32 gerror;
 
-	KUNIT_EXPECT_EQ(test, fake_issue_atc_inv(fake, 7), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, fake_issue_atc_inv(test, fake, 7), -ETIMEDOUT);
 	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_CERROR), 1);
 	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_SYNC), 0);
 	KUNIT_EXPECT_EQ(test,
@@ -419,7 +456,36 @@ static void cmdq_fake_masked_irq_halts(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_ACK), 1);
 }
 
+/*
+ * The record: a waiter looks only at records made since it reserved its
+ * slot, so an earlier sync at the same position (two wraps before) is not
+ * its own; with more records than are kept it says yes (probes decide).
+ */
+static void cmdq_atc_errs_since_reservation(struct kunit *test)
+{
+	struct arm_smmu_atc_errs errs = {};
+	u32 since;
+	int i;
+
+	fake_needs_atc_errs(test);
+
+	arm_smmu_atc_err_record(&errs, 5);
+	since = arm_smmu_atc_err_since(&errs);
+	KUNIT_EXPECT_FALSE(test, arm_smmu_atc_err_at(&errs, since, 5));
+	arm_smmu_atc_err_record(&errs, 6);
+	KUNIT_EXPECT_FALSE(test, arm_smmu_atc_err_at(&errs, since, 5));
+	KUNIT_EXPECT_TRUE(test, arm_smmu_atc_err_at(&errs, since, 6));
+
+	since = arm_smmu_atc_err_since(&errs);
+	for (i = 0; i < ARM_SMMU_ATC_ERRS; i++)
+		arm_smmu_atc_err_record(&errs, 100 + i);
+	KUNIT_EXPECT_FALSE(test, arm_smmu_atc_err_at(&errs, since, 5));
+	arm_smmu_atc_err_record(&errs, 200);
+	KUNIT_EXPECT_TRUE(test, arm_smmu_atc_err_at(&errs, since, 5));
+}
+
 static struct kunit_case arm_smmu_v3_cmdq_cases[] = {
+	KUNIT_CASE(cmdq_atc_errs_since_reservation),
 	KUNIT_CASE(cmdq_fake_answered),
 	KUNIT_CASE(cmdq_fake_cerror_at_the_sync),
 	KUNIT_CASE(cmdq_fake_bystander_stalls_behind),
