@@ -26,31 +26,23 @@ void arm_smmu_atc_err_record(struct arm_smmu_atc_errs *errs, u32 pos)
 EXPORT_SYMBOL_IF_KUNIT(arm_smmu_atc_err_record);
 
 /**
- * arm_smmu_atc_err_at() - did the CMD_SYNC at @pos raise CERROR_ATC_INV_SYNC?
+ * __arm_smmu_atc_err_at() - look for @pos among the records made since @since
  * @errs: the record of the command queue
  * @since: arm_smmu_atc_err_since(), read once the sync's slot was reserved
  * @pos: the sync's position (index and wrap bit)
  *
- * Called once the sync completed. True if a record made since @since is at
- * @pos, and also when more records were made than are kept: the caller
- * then finds the culprit by re-issuing each ATC invalidation alone, which
- * blames only a StreamID whose own invalidation failed, so a wrong true
- * here costs those probes, never a wrong fence.
+ * The slow half of arm_smmu_atc_err_at(), once a record was made since the
+ * reservation. Also true when more records were made than are kept: the
+ * caller then finds the culprit by re-issuing each ATC invalidation alone,
+ * which blames only a StreamID whose own invalidation failed, so a wrong
+ * true here costs those probes, never a wrong fence.
  *
  * Return: true if the sync's batch had an ATC invalidation that timed out.
  */
-bool arm_smmu_atc_err_at(struct arm_smmu_atc_errs *errs, u32 since, u32 pos)
+bool __arm_smmu_atc_err_at(struct arm_smmu_atc_errs *errs, u32 since, u32 pos)
 {
-	u32 n, seq;
+	u32 n, seq = atomic_read(&errs->seq);
 
-	/*
-	 * The sync's completion was read from CONS or, with MSI polling,
-	 * from memory by a relaxed load: order the records after it.
-	 */
-	smp_rmb();
-	seq = atomic_read(&errs->seq);
-	if (likely(seq == since))
-		return false;
 	if (seq - since > ARM_SMMU_ATC_ERRS)
 		return true;
 	for (n = since; n != seq; n++)
@@ -58,4 +50,4 @@ bool arm_smmu_atc_err_at(struct arm_smmu_atc_errs *errs, u32 since, u32 pos)
 			return true;
 	return false;
 }
-EXPORT_SYMBOL_IF_KUNIT(arm_smmu_atc_err_at);
+EXPORT_SYMBOL_IF_KUNIT(__arm_smmu_atc_err_at);

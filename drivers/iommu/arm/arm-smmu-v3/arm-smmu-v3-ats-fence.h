@@ -32,7 +32,32 @@ struct arm_smmu_atc_errs {
 
 #ifdef CONFIG_IOMMU_ATS_RECOVERY
 void arm_smmu_atc_err_record(struct arm_smmu_atc_errs *errs, u32 pos);
-bool arm_smmu_atc_err_at(struct arm_smmu_atc_errs *errs, u32 since, u32 pos);
+bool __arm_smmu_atc_err_at(struct arm_smmu_atc_errs *errs, u32 since, u32 pos);
+
+/**
+ * arm_smmu_atc_err_at() - did the CMD_SYNC at @pos raise CERROR_ATC_INV_SYNC?
+ * @errs: the record of the command queue
+ * @since: arm_smmu_atc_err_since(), read once the sync's slot was reserved
+ * @pos: the sync's position (index and wrap bit)
+ *
+ * Called once the sync completed, on every sync: inline, and one load and
+ * one compare when no error was recorded since the reservation.
+ *
+ * Return: true if the sync's batch had an ATC invalidation that timed out.
+ */
+static inline bool arm_smmu_atc_err_at(struct arm_smmu_atc_errs *errs,
+				       u32 since, u32 pos)
+{
+	/*
+	 * The sync's completion was read from CONS (readl, ordered) or,
+	 * with MSI polling, from memory by a relaxed load: the record is
+	 * read after it.
+	 */
+	smp_rmb();
+	if (likely(atomic_read(&errs->seq) == since))
+		return false;
+	return __arm_smmu_atc_err_at(errs, since, pos);
+}
 
 /*
  * Read once the sync's slot is reserved: a sync at the same position two
