@@ -15,7 +15,14 @@
 #define _ARM_SMMU_V3_ATS_FENCE_H
 
 #include <linux/atomic.h>
+#include <linux/iommu-ats-recovery.h>
 #include <linux/types.h>
+
+struct arm_smmu_cmdq;
+struct arm_smmu_cmdq_batch;
+struct arm_smmu_device;
+struct arm_smmu_ste;
+struct device;
 
 /* Records kept per queue; more between a reservation and its check: lost */
 #define ARM_SMMU_ATC_ERRS	8
@@ -30,7 +37,87 @@ struct arm_smmu_atc_errs {
 	u32 pos[ARM_SMMU_ATC_ERRS];
 };
 
+/*
+ * How long a CMD_SYNC waits, in rounds of the driver's own poll (1 s),
+ * for a queue stalled behind an ATC invalidation: until the SMMU either
+ * completes the sync or reports CERROR_ATC_INV_SYNC. The ATS timeout is
+ * the SMMU's, not a register (IHI 0070 3.9.1.4), and PCIe lets a function
+ * take a minute; a sync that waits longer is given up as upstream does,
+ * and its StreamIDs are reported as suspects.
+ */
+#define ARM_SMMU_CMDQ_STALL_ROUNDS	10
+
+/* Verdicts of one localisation: at most one per command of a batch */
+#define ARM_SMMU_ATC_VERDICTS		64
+
+/**
+ * struct arm_smmu_atc_verdict - a StreamID whose ATC invalidation failed
+ * @sid: the StreamID
+ * @reason: %IOMMU_ATS_TIMEOUT if its own invalidation failed (a probe, or
+ *	the only StreamID of the batch), %IOMMU_ATS_TIMEOUT_SUSPECT if the
+ *	queue never moved, so nothing tells it from the batch's others
+ */
+struct arm_smmu_atc_verdict {
+	u32 sid;
+	enum iommu_ats_reason reason;
+};
+
 #ifdef CONFIG_IOMMU_ATS_RECOVERY
+bool arm_smmu_cmdq_stalled(struct arm_smmu_device *smmu,
+			   struct arm_smmu_cmdq *cmdq, unsigned int *rounds);
+void arm_smmu_cmdq_poll_gerror(struct arm_smmu_device *smmu,
+			       struct arm_smmu_cmdq *cmdq);
+unsigned int arm_smmu_atc_locate(struct arm_smmu_device *smmu,
+				 const struct arm_smmu_cmdq_batch *cmds,
+				 int ret, struct arm_smmu_atc_verdict *verdicts);
+int __arm_smmu_atc_batch_settle(struct arm_smmu_device *smmu,
+				const struct arm_smmu_cmdq_batch *cmds, int ret);
+bool __arm_smmu_atc_muted(struct arm_smmu_device *smmu, u32 sid);
+const struct arm_smmu_ste *arm_smmu_ats_mask_ste(const struct arm_smmu_ste *target,
+						 struct arm_smmu_ste *masked);
+int arm_smmu_ats_fence(struct device *dev);
+
+/**
+ * arm_smmu_atc_batch_settle() - act on the result of a batch with ATC_INVs
+ * @smmu: the SMMU
+ * @cmds: the batch, issued with its own CMD_SYNC
+ * @ret: what the issue returned
+ *
+ * On success, nothing: the return of a zero. Otherwise the StreamIDs that
+ * failed are found and reported, so that they are fenced before the
+ * flush returns, and the flush is told it succeeded: the memory may be
+ * reused once the report returned.
+ *
+ * Return: 0, or @ret if the failure was not an ATC invalidation's.
+ */
+static inline int arm_smmu_atc_batch_settle(struct arm_smmu_device *smmu,
+					    const struct arm_smmu_cmdq_batch *cmds,
+					    int ret)
+{
+	if (likely(!ret))
+		return 0;
+	return __arm_smmu_atc_batch_settle(smmu, cmds, ret);
+}
+
+/**
+ * arm_smmu_atc_muted() - must ATC invalidations to @sid be left out?
+ * @smmu: the SMMU
+ * @sid: the StreamID an ATC invalidation is about to be built for
+ *
+ * For the invalidation paths that know a StreamID, not a device. Until a
+ * device is fenced, one read of a counter. Waits for a fence another CPU
+ * is running (iommu_ats_fenced()): call it with no command queue slot
+ * reserved.
+ *
+ * Return: true if @sid's device is fenced.
+ */
+static inline bool arm_smmu_atc_muted(struct arm_smmu_device *smmu, u32 sid)
+{
+	if (!iommu_ats_some_fenced())
+		return false;
+	return __arm_smmu_atc_muted(smmu, sid);
+}
+
 void arm_smmu_atc_err_record(struct arm_smmu_atc_errs *errs, u32 pos);
 bool __arm_smmu_atc_err_at(struct arm_smmu_atc_errs *errs, u32 since, u32 pos);
 
@@ -68,6 +155,37 @@ static inline u32 arm_smmu_atc_err_since(struct arm_smmu_atc_errs *errs)
 	return atomic_read(&errs->seq);
 }
 #else
+static inline bool arm_smmu_cmdq_stalled(struct arm_smmu_device *smmu,
+					 struct arm_smmu_cmdq *cmdq,
+					 unsigned int *rounds)
+{
+	return false;
+}
+
+static inline void arm_smmu_cmdq_poll_gerror(struct arm_smmu_device *smmu,
+					     struct arm_smmu_cmdq *cmdq)
+{
+}
+
+static inline int arm_smmu_atc_batch_settle(struct arm_smmu_device *smmu,
+					    const struct arm_smmu_cmdq_batch *cmds,
+					    int ret)
+{
+	return ret;
+}
+
+static inline bool arm_smmu_atc_muted(struct arm_smmu_device *smmu, u32 sid)
+{
+	return false;
+}
+
+static inline const struct arm_smmu_ste *
+arm_smmu_ats_mask_ste(const struct arm_smmu_ste *target,
+		      struct arm_smmu_ste *masked)
+{
+	return target;
+}
+
 static inline void arm_smmu_atc_err_record(struct arm_smmu_atc_errs *errs,
 					   u32 pos)
 {

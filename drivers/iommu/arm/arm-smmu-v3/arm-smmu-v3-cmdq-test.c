@@ -30,8 +30,11 @@
  * The cases check the model against the specification and what the
  * driver's queue does on it: the waiter of a CMD_SYNC that raised
  * CERROR_ATC_INV_SYNC gets -EIO (arm_smmu_atc_errs), and only that
- * waiter; a stall longer than the wait is no verdict yet. The ATS
- * fence's localisation runs on the same model.
+ * waiter; a stall longer than the driver's poll is waited out, polling
+ * GERROR, until the SMMU reports. The ATS fence's localisation
+ * (arm_smmu_atc_locate()) runs on the same model: only a StreamID whose
+ * own probe failed is blamed, whatever the SMMU's timeout and whether or
+ * not its interrupt is delivered, while other CPUs flush beside it.
  */
 #include <kunit/device.h>
 #include <kunit/test.h>
@@ -226,6 +229,8 @@ static struct fake_smmu *fake_smmu_create(struct kunit *test, u32 stuck_sid,
 
 	smmu = &fake->smmu;
 	smmu->dev = dev;
+	raw_spin_lock_init(&smmu->gerror_lock);
+	raw_spin_lock_init(&smmu->streams_lock);
 	smmu->base = (__force void __iomem *)fake->regs;
 	q = &smmu->cmdq.q;
 	q->llq.max_n_shift = FAKE_Q_SHIFT;
@@ -407,53 +412,175 @@ static void cmdq_fake_bystander_stalls_behind(struct kunit *test)
 }
 
 /*
- * The SMMU's timeout (1.5 s) past the driver's wait (1 s): upstream's
- * CMD_SYNC wait gives up while the queue has not moved and no error is
- * logged (the stall is not yet a verdict on anyone); the CERROR comes
- * later, on its own.
+ * The SMMU's timeout (1.5 s) past the driver's poll (1 s): upstream's
+ * CMD_SYNC wait gave up while the queue had not moved and no error was
+ * logged, and its caller went on as if the ATC were clean. The wait goes
+ * on (arm_smmu_cmdq_stalled()) until the SMMU reports: -EIO, at the
+ * CERROR the SMMU raised by itself.
  */
 static void cmdq_fake_timeout_past_the_wait(struct kunit *test)
 {
 	struct fake_smmu *fake = fake_smmu_create(test, 7, 1500, false);
-	int ret;
+	int cerror;
 
-	ret = fake_issue_atc_inv(test, fake, 7);
-	KUNIT_EXPECT_EQ(test, ret, -ETIMEDOUT);
-	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_CERROR), 0);
-	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_SYNC), 0);
-
-	/* The SMMU times out by itself, the handler acks, the queue drains */
-	while (fake_nr(fake, FAKE_EV_SYNC) < 1)
-		msleep(20);
+	fake_needs_atc_errs(test);
+	KUNIT_EXPECT_EQ(test, fake_issue_atc_inv(test, fake, 7), -EIO);
 	fake_smmu_destroy(fake);
+	cerror = fake_find(fake, FAKE_EV_CERROR, 0);
+	KUNIT_ASSERT_GE(test, cerror, 0);
+	KUNIT_EXPECT_GE(test, fake_find(fake, FAKE_EV_SYNC, cerror), cerror);
 	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_CERROR), 1);
 }
 
 /*
- * The GERROR interrupt not delivered: after the CERROR nothing moves until
- * software reads GERROR and acknowledges; upstream's waiter times out.
+ * The GERROR interrupt not delivered (masked, or every CPU spins with
+ * interrupts off): after the CERROR nothing moves until software reads
+ * GERROR and acknowledges. Upstream's waiter timed out; the stalled
+ * waiter polls GERROR, runs the handler itself and gets -EIO.
  */
 static void cmdq_fake_masked_irq_halts(struct kunit *test)
 {
 	struct fake_smmu *fake = fake_smmu_create(test, 7, 100, true);
-	u32 gerror, err;
 
-	KUNIT_EXPECT_EQ(test, fake_issue_atc_inv(test, fake, 7), -ETIMEDOUT);
-	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_CERROR), 1);
-	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_SYNC), 0);
-	/* CONS.ERR says ATC_INV (a variable: sparse's expansion limit) */
-	err = FIELD_GET(CMDQ_CONS_ERR,
-			READ_ONCE(*fake_reg(fake, ARM_SMMU_CMDQ_CONS)));
-	KUNIT_EXPECT_EQ(test, err, CMDQ_ERR_CERROR_ATC_INV_IDX);
-
-	/* What a poll of GERROR does: the handler, called by software */
-	gerror = READ_ONCE(*fake_reg(fake, ARM_SMMU_GERROR));
-	KUNIT_EXPECT_TRUE(test, gerror & GERROR_CMDQ_ERR);
-	arm_smmu_gerror_handler(0, &fake->smmu);
-	while (fake_nr(fake, FAKE_EV_SYNC) < 1)
-		msleep(20);
+	fake_needs_atc_errs(test);
+	KUNIT_EXPECT_EQ(test, fake_issue_atc_inv(test, fake, 7), -EIO);
 	fake_smmu_destroy(fake);
+	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_CERROR), 1);
 	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_ACK), 1);
+	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_SYNC), 1);
+}
+
+/* A batch of the flush path: ATC_INV to each StreamID, its own CMD_SYNC */
+struct fake_batch {
+	struct fake_smmu *fake;
+	struct arm_smmu_cmdq_batch cmds;
+	int ret;
+	unsigned int nr;
+	struct arm_smmu_atc_verdict verdicts[ARM_SMMU_ATC_VERDICTS];
+	struct completion done;
+};
+
+/* Issues the batch and, as the flush path does, locates what failed */
+static int fake_batch_fn(void *data)
+{
+	struct fake_batch *b = data;
+	struct arm_smmu_device *smmu = &b->fake->smmu;
+
+	b->ret = arm_smmu_cmdq_issue_cmdlist(smmu, &smmu->cmdq, b->cmds.cmds,
+					     b->cmds.num, true);
+	b->nr = arm_smmu_atc_locate(smmu, &b->cmds, b->ret, b->verdicts);
+	complete(&b->done);
+	return 0;
+}
+
+/* Starts a batch of a TLBI and ATC_INVs to @sids on @cpu */
+static struct fake_batch *fake_batch_start(struct kunit *test,
+					   struct fake_smmu *fake,
+					   const u32 *sids, unsigned int nr,
+					   unsigned int cpu)
+{
+	struct fake_batch *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	struct task_struct *t;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	b->fake = fake;
+	b->cmds.cmdq = &fake->smmu.cmdq;
+	/* The invalidation array puts the TLBIs first: not an ATC opcode */
+	b->cmds.cmds[b->cmds.num++] = arm_smmu_make_cmd_tlbi(CMDQ_OP_TLBI_NH_ASID,
+							     1, 0);
+	for (i = 0; i < nr; i++)
+		b->cmds.cmds[b->cmds.num++] =
+			arm_smmu_make_cmd_atc_inv_all(sids[i], IOMMU_NO_PASID);
+	b->cmds.atc_inv = true;
+	init_completion(&b->done);
+	t = kthread_create(fake_batch_fn, b, "fake-batch");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+	kthread_bind(t, cpu);
+	wake_up_process(t);
+	return b;
+}
+
+static void fake_batch_wait(struct fake_batch *b)
+{
+	wait_for_completion(&b->done);
+}
+
+/* The StreamIDs a batch blamed, as a bitmap of SIDs below 32 */
+static u32 fake_blamed(struct fake_batch *b, enum iommu_ats_reason reason)
+{
+	u32 mask = 0;
+	unsigned int i;
+
+	for (i = 0; i < b->nr; i++)
+		if (b->verdicts[i].reason == reason && b->verdicts[i].sid < 32)
+			mask |= BIT(b->verdicts[i].sid);
+	return mask;
+}
+
+/*
+ * One StreamID in the batch: its sync's CERROR is about it alone (every
+ * batch with ATC invalidations has its own sync), no probe is sent.
+ */
+static void cmdq_locate_single_sid(struct kunit *test)
+{
+	static const u32 sids[] = { 7 };
+	struct fake_smmu *fake = fake_smmu_create(test, 7, 200, false);
+	struct fake_batch *b;
+
+	fake_needs_atc_errs(test);
+	b = fake_batch_start(test, fake, sids, ARRAY_SIZE(sids), 0);
+	fake_batch_wait(b);
+	fake_smmu_destroy(fake);
+	KUNIT_EXPECT_EQ(test, b->ret, -EIO);
+	KUNIT_EXPECT_EQ(test, b->nr, 1);
+	KUNIT_EXPECT_EQ(test, fake_blamed(b, IOMMU_ATS_TIMEOUT), BIT(7));
+	KUNIT_EXPECT_EQ(test, atomic_read(&fake->nr_atc_inv), 1);
+}
+
+/*
+ * Three StreamIDs, the SMMU's timeout past the driver's poll and its
+ * interrupt masked, while another CPU flushes a bystander: each of the
+ * batch's StreamIDs is probed alone, and only the stuck one is blamed.
+ * Without the wait past the poll, the GERROR poll or the -EIO of a sync
+ * that raised CERROR_ATC_INV_SYNC, the verdicts differ.
+ */
+static void __cmdq_locate_probes(struct kunit *test, unsigned int timeout_ms,
+				 bool irq_masked)
+{
+	static const u32 sids[] = { 1, 7, 2 };
+	static const u32 bystander[] = { 3 };
+	struct fake_smmu *fake = fake_smmu_create(test, 7, timeout_ms,
+						  irq_masked);
+	struct fake_batch *b, *other;
+
+	fake_needs_atc_errs(test);
+	b = fake_batch_start(test, fake, sids, ARRAY_SIZE(sids), 0);
+	while (!atomic_read(&fake->nr_atc_inv))
+		usleep_range(100, 200);
+	other = fake_batch_start(test, fake, bystander, 1, 1);
+	fake_batch_wait(b);
+	fake_batch_wait(other);
+	fake_smmu_destroy(fake);
+
+	KUNIT_EXPECT_EQ(test, b->ret, -EIO);
+	KUNIT_EXPECT_EQ(test, b->nr, 1);
+	KUNIT_EXPECT_EQ(test, fake_blamed(b, IOMMU_ATS_TIMEOUT), BIT(7));
+	KUNIT_EXPECT_EQ(test, other->ret, 0);
+	KUNIT_EXPECT_EQ(test, other->nr, 0);
+	/* The batch's three, the bystander's one, a probe for each of three */
+	KUNIT_EXPECT_EQ(test, atomic_read(&fake->nr_atc_inv), 7);
+	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_CERROR), 2);
+}
+
+static void cmdq_locate_probes(struct kunit *test)
+{
+	__cmdq_locate_probes(test, 200, false);
+}
+
+static void cmdq_locate_probes_timeout_past_the_wait_masked(struct kunit *test)
+{
+	__cmdq_locate_probes(test, 1500, true);
 }
 
 /*
@@ -491,6 +618,9 @@ static struct kunit_case arm_smmu_v3_cmdq_cases[] = {
 	KUNIT_CASE(cmdq_fake_bystander_stalls_behind),
 	KUNIT_CASE_SLOW(cmdq_fake_timeout_past_the_wait),
 	KUNIT_CASE_SLOW(cmdq_fake_masked_irq_halts),
+	KUNIT_CASE(cmdq_locate_single_sid),
+	KUNIT_CASE(cmdq_locate_probes),
+	KUNIT_CASE_SLOW(cmdq_locate_probes_timeout_past_the_wait_masked),
 	{},
 };
 
