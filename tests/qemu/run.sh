@@ -9,7 +9,9 @@
 #
 # Environment: KERNEL (default build/out/ARCH image), TIMEOUT (seconds,
 # default 600), KEEP_DISK=1 to reuse the disk image, QEMU_EXTRA_ARGS (more
-# QEMU arguments), QEMU_X86_64 / QEMU_AARCH64 (another emulator binary).
+# QEMU arguments), QEMU_X86_64 / QEMU_AARCH64 (another emulator binary),
+# CMDLINE_DEBUG (more kernel parameters, ending in a space, e.g.
+# "trace_event=iommu_ats:* tp_printk ").
 . "$(dirname "$0")/../../workspace/lib.sh"
 . "$TOP/tests/qemu/machines.sh"
 
@@ -80,7 +82,7 @@ INITRD=$BUILD/qemu/initramfs-$ARCH.cpio.gz
 run_list=$(IFS=,; echo "${wanted[*]}")
 # One boot recovers the same disk in scenario after scenario: more than the
 # default retry budget allows in its window (KUnit tests the budget).
-cmdline="$CMDLINE panic=-1 oops=panic iommu.ats_recovery_budget=32 atstest.machine=$machine atstest.run=$run_list atstest.disk_md5=$disk_md5"
+cmdline="$CMDLINE ${CMDLINE_DEBUG:-}panic=-1 oops=panic iommu.ats_recovery_budget=32 atstest.machine=$machine atstest.run=$run_list atstest.disk_md5=$disk_md5"
 [ -z "$HW_TIMEOUT_MS" ] || cmdline+=" atstest.hw_timeout_ms=$HW_TIMEOUT_MS"
 # x86: the IO-APIC timer check at boot counts timer interrupts in a window
 # of a few ms, which TCG on a busy host can miss and then panics ("timer

@@ -1,6 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# machines: 
-# Off until issue 17 ports the SMMUv3 hooks to Linux 7.3 (the 6.12 series ran it on the smmuv3 machine).
+# machines: smmuv3
 # The SMMUv3 fence op and the recovery on their own, on the emulator's
 # SMMUv3 (ATS enabled; 40-stuck-under-io has the model's own timeout):
 # - a reported timeout runs the SMMUv3 fence op (STE update, CFGI_STE and
@@ -12,7 +11,7 @@
 #   written before the timeout intact.
 . /tests/lib.sh
 
-T=/sys/kernel/debug/tracing
+T=/sys/kernel/tracing
 blk=$(virtio_blk_bdf)
 [ -n "$blk" ] || fail "no virtio-blk function"
 [ "$(ats_state "$blk")" = enabled ] || fail "$blk: ATS is $(ats_state "$blk"), expected enabled"

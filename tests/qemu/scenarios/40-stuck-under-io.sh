@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
-# machines: vtd:2000 vtd-sm:2000 vtd:20000 vtd-sm:20000 vtd-nosid:2000
-# The AMD-Vi and SMMUv3 variants (amd:50 amd:1000 smmuv3:500 smmuv3:3000) come back with
-# issues 18 and 17, which port their hooks to Linux 7.3.
+# machines: vtd:2000 vtd-sm:2000 vtd:20000 vtd-sm:20000 vtd-nosid:2000 smmuv3:500 smmuv3:5000
+# The AMD-Vi variants (amd:50 amd:1000) come back with issue 18, which
+# ports its hooks to Linux 7.3.
 # timeout: 240
 # A function stops answering ATS invalidations in the middle of I/O, as a
 # hung device does, and the IOMMU model reports it when its own timeout
@@ -38,6 +38,15 @@ sid_of() {	# BDF -> 4 hex digits
 csid=$(sid_of "$culprit")
 bsid=$(sid_of "$bystander")
 cfences=$(ats_attr "$culprit" fences)
+# Functions beside the culprit in its slot (the smmuv3 variants: an ATS
+# virtio-rng at function 1, in the culprit's IOMMU group and domain, whose
+# ATC invalidations share the culprit's batches): never fenced either
+siblings=
+for f in /sys/bus/pci/devices/${culprit%.*}.*; do
+	f=${f##*/}
+	[ "$f" != "$culprit" ] && [ -d "/sys/bus/pci/devices/$f/ats_recovery" ] &&
+		siblings="$siblings $f:$(ats_attr "$f" fences)"
+done
 crec=$(ats_attr "$culprit" recoveries)
 bfences=$(ats_attr "$bystander" fences)
 info "culprit $culprit ($cdisk, SID $csid), bystander $bystander ($bdisk, SID $bsid), IOMMU timeout $ATSTEST_HW_TIMEOUT_MS ms, $(nproc) CPUs"
@@ -157,11 +166,21 @@ if [ -w $perf ]; then	# columns: ... min max average (us)
 fi
 [ "$(ats_attr "$bystander" fences)" = "$bfences" ] ||
 	fail "the bystander $bystander was fenced too ($(ats_attr "$bystander" last_reason)): only the culprit may be"
+for s in $siblings; do
+	[ "$(ats_attr "${s%:*}" fences)" = "${s##*:}" ] ||
+		fail "${s%:*}, in the culprit's domain, was fenced too ($(ats_attr "${s%:*}" last_reason)): only the culprit may be"
+	[ "$(ats_state "${s%:*}")" = enabled ] || fail "${s%:*}: ATS is $(ats_state "${s%:*}") after the culprit's recovery"
+done
 # Without ITESID the driver can only suspect the devices of the aborted
-# submission: it says so
+# submission: it says so. SMMUv3 names no device either, but the driver
+# probes each StreamID of the failed batch alone (the sibling's too): the
+# culprit is named by its own probe's failure, not suspected
 case "$ATSTEST_MACHINE" in
 vtd-nosid*) [ "$(ats_attr "$culprit" last_reason)" = timeout-suspect ] ||
 	fail "$culprit: fenced for $(ats_attr "$culprit" last_reason), expected timeout-suspect (the ITE named no device)" ;;
+smmuv3*) [ "$(ats_attr "$culprit" last_reason)" = timeout ] ||
+	fail "$culprit: fenced for $(ats_attr "$culprit" last_reason), expected timeout (its own probe failed)"
+	[ -n "$siblings" ] || fail "no ATS sibling of $culprit in its domain: the machine has one" ;;
 esac
 [ "$(ats_attr "$culprit" state)" = ok ] || fail "$culprit: state $(ats_attr "$culprit" state) 30 s after the fence, not back in service"
 [ -z "$alive" ] || fail "writers$alive still blocked 10 s after the recovery ended"
@@ -180,4 +199,4 @@ for d in "$cdisk" "$bdisk"; do
 	fi
 	[ "$got" = "$want" ] || fail "$d: the pattern written before the fault reads back md5 $got, wrote $want"
 done
-info "fences: culprit $cfences -> $(ats_attr "$culprit" fences), bystander $bfences -> $(ats_attr "$bystander" fences); data intact on both"
+info "fences: culprit $cfences -> $(ats_attr "$culprit" fences) ($(ats_attr "$culprit" last_reason)), bystander $bfences -> $(ats_attr "$bystander" fences), siblings${siblings:- none}; data intact on both"

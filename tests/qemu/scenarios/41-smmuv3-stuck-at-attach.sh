@@ -1,6 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# machines: 
-# Off until issue 17 ports the SMMUv3 hooks to Linux 7.3 (the 6.12 series ran it on smmuv3:500 smmuv3:3000).
+# machines: smmuv3:500 smmuv3:5000
 # timeout: 240
 # The SMMUv3 model's own ATS invalidation timeout, reached on a path Linux
 # 6.12 does take (40-stuck-under-io shows it takes none during I/O): the
@@ -29,8 +28,11 @@ echo "# qemu-trace-check attach 41-smmuv3-stuck-at-attach/model-cerror-atc-inv-s
 echo "# qemu-trace-check attach 41-smmuv3-stuck-at-attach/model-gerrorn-ack 1 smmuv3_cmdq_err_ack" > /dev/console
 trap 'echo "# qemu-trace-end attach" > /dev/console' EXIT
 echo "# qemu-trace-begin attach" > /dev/console
-ats_stuck ats0 on
+# Removed while it answers (on 7.3 the removal's own unmaps send it ATC
+# invalidations), stuck while it is gone: the first ATC invalidation it
+# does not answer is the attach's of the rescan
 echo 1 > "/sys/bus/pci/devices/$culprit/remove"
+ats_stuck ats0 on
 echo 1 > /sys/bus/pci/rescan
 t0=$(date +%s)
 end=$((t0 + ATSTEST_HW_TIMEOUT_MS / 1000 + 30))
