@@ -110,8 +110,13 @@ echo "# qemu-trace-none stuck 40-stuck-under-io/model-no-atc-inv-while-fenced $f
 # the culprit's invalidation, no synchronisation may complete while the
 # culprit's entry still lets translated requests through, until its reset.
 # VT-d only so far: there the queue moves on only once software cleared
-# ITE, so a driver can fence first. The SMMUv3 model does not call the
-# oracle yet; on AMD-Vi the hardware completes the COMPLETION_WAIT behind a
+# ITE, so a driver can fence first. On SMMUv3 the sync that raised
+# CERROR_ATC_INV_SYNC completes once acknowledged, before any fence can
+# (FIFO): the model (qemu/patches/0024) judges only syncs whose batch
+# invalidated the culprit's context without an ATC invalidation to it,
+# but Linux puts a flush's TLBIs and its ATC invalidations behind two
+# syncs, and the TLBI half of a correct flush looks the same: traced, not
+# checked. On AMD-Vi the hardware completes the COMPLETION_WAIT behind a
 # timed-out invalidation on its own, so the model cannot tell a driver
 # that fences before its flush returns from one that does not.
 case "$ATSTEST_MACHINE" in
