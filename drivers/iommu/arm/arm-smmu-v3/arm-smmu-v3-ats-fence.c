@@ -19,6 +19,9 @@
 /* The cap on one localisation's probes, from its start */
 #define ARM_SMMU_ATC_LOCATE_NS	(10 * NSEC_PER_SEC)
 
+/* A verdict per command of a batch at most */
+static_assert(ARM_SMMU_ATC_VERDICTS >= CMDQ_BATCH_ENTRIES);
+
 /**
  * arm_smmu_atc_err_record() - record a CMD_SYNC that raised CERROR_ATC_INV_SYNC
  * @errs: the record of the command queue
