@@ -12,12 +12,8 @@
  */
 #include <kunit/visibility.h>
 #include <linux/nmi.h>
-#include <linux/sched/clock.h>
 
 #include "arm-smmu-v3.h"
-
-/* The cap on one localisation's probes, from its start */
-#define ARM_SMMU_ATC_LOCATE_NS	(10 * NSEC_PER_SEC)
 
 /* A verdict per command of a batch at most */
 static_assert(ARM_SMMU_ATC_VERDICTS >= CMDQ_BATCH_ENTRIES);
@@ -102,28 +98,43 @@ void arm_smmu_cmdq_poll_gerror(struct arm_smmu_device *smmu,
  * arm_smmu_cmdq_stalled() - wait another round for a stalled CMD_SYNC?
  * @smmu: the SMMU
  * @cmdq: the queue the sync is on
- * @rounds: the rounds waited so far, 0 before the first timeout
+ * @stall: the sync's wait so far, zeroed before the first timeout
  *
  * Called each time the driver's own poll of a sync timed out (1 s). A sync
  * behind an ATC invalidation completes only once the function answered
  * or the SMMU gave up and reported CERROR_ATC_INV_SYNC at the sync after
- * it (IHI 0070 3.9.1.4, 4.7.3): until then the waiter polls GERROR, up to
- * %ARM_SMMU_CMDQ_STALL_ROUNDS. The wait is on hardware, bounded, with
- * interrupts off: it tells the hard-lockup detector so.
+ * it (IHI 0070 3.9.1.4, 4.7.3). The queue is FIFO: other CPUs' batches to
+ * the same stuck function may be ahead, each stalling it for the SMMU's
+ * whole timeout, and the queue moves between them. So the waiter polls
+ * GERROR while the queue moves, and gives up once it has not moved for
+ * %ARM_SMMU_CMDQ_STALL_ROUNDS, or at %ARM_SMMU_CMDQ_STALL_MAX_ROUNDS. The
+ * wait is on hardware, bounded, with interrupts off: it tells the
+ * hard-lockup detector so.
  *
  * Return: true if the caller polls the sync another round.
  */
 bool arm_smmu_cmdq_stalled(struct arm_smmu_device *smmu,
-			   struct arm_smmu_cmdq *cmdq, unsigned int *rounds)
+			   struct arm_smmu_cmdq *cmdq,
+			   struct arm_smmu_cmdq_stall *stall)
 {
+	struct arm_smmu_ll_queue *llq = &cmdq->q.llq;
+	u32 cons;
+
 	/* Nothing here would see a secondary queue's error: upstream's wait */
 	if (cmdq != &smmu->cmdq)
 		return false;
-	if (++*rounds >= ARM_SMMU_CMDQ_STALL_ROUNDS)
+	cons = readl_relaxed(cmdq->q.cons_reg);
+	cons = Q_WRP(llq, cons) | Q_IDX(llq, cons);
+	if (!stall->total || cons != stall->cons) {
+		stall->cons = cons;
+		stall->rounds = 0;
+	}
+	if (++stall->rounds >= ARM_SMMU_CMDQ_STALL_ROUNDS ||
+	    ++stall->total >= ARM_SMMU_CMDQ_STALL_MAX_ROUNDS)
 		return false;
-	if (*rounds == 1)
+	if (stall->total == 1)
 		dev_warn_ratelimited(smmu->dev,
-				     "CMD_SYNC stalled, waiting up to %u s more for the SMMU (an ATC invalidation may be unanswered)\n",
+				     "CMD_SYNC stalled (an ATC invalidation may be unanswered): waiting as long as the queue moves, up to %u s more if it does not\n",
 				     ARM_SMMU_CMDQ_STALL_ROUNDS - 1);
 	arm_smmu_cmdq_poll_gerror(smmu, cmdq);
 	touch_nmi_watchdog();
@@ -179,9 +190,11 @@ static int arm_smmu_atc_probe(struct arm_smmu_device *smmu, u32 sid)
  * with its own sync, so no other's is in between). With one StreamID, it
  * is the one. With several, each is probed alone; the blame goes only to
  * a StreamID whose own probe failed, once the queue had moved past the
- * batch. A probe that never completes, or one not made because the
- * localisation took %ARM_SMMU_ATC_LOCATE_NS, makes a suspect. StreamIDs
- * fenced meanwhile are left out.
+ * batch. A probe that never completes, or one not made because
+ * %ARM_SMMU_ATC_PROBE_FAILS probes of the batch failed already, makes a
+ * suspect. The verdicts depend on what the SMMU answered, never on how
+ * long the probes waited behind other CPUs' commands. StreamIDs fenced
+ * meanwhile are left out.
  *
  * -ETIMEDOUT: the queue did not move past the sync in all the rounds of
  * arm_smmu_cmdq_stalled(): the invalidations were not confirmed, and no
@@ -193,8 +206,7 @@ unsigned int arm_smmu_atc_locate(struct arm_smmu_device *smmu,
 				 const struct arm_smmu_cmdq_batch *cmds,
 				 int ret, struct arm_smmu_atc_verdict *verdicts)
 {
-	unsigned int i, n = 0, nr;
-	u64 deadline;
+	unsigned int i, n = 0, nr, fails = 0;
 
 	if (ret != -EIO && ret != -ETIMEDOUT)
 		return 0;
@@ -206,18 +218,18 @@ unsigned int arm_smmu_atc_locate(struct arm_smmu_device *smmu,
 		return nr;
 	}
 
-	deadline = local_clock() + ARM_SMMU_ATC_LOCATE_NS;
 	for (i = 0; i < nr; i++) {
 		u32 sid = verdicts[i].sid;
 		enum iommu_ats_reason reason = IOMMU_ATS_TIMEOUT_SUSPECT;
 
 		if (arm_smmu_atc_muted(smmu, sid))
 			continue;
-		if (local_clock() < deadline) {
+		if (fails < ARM_SMMU_ATC_PROBE_FAILS) {
 			int err = arm_smmu_atc_probe(smmu, sid);
 
 			if (!err)
 				continue;
+			fails++;
 			if (err == -EIO)
 				reason = IOMMU_ATS_TIMEOUT;
 		}

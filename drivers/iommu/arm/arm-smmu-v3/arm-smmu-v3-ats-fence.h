@@ -42,20 +42,46 @@ struct arm_smmu_atc_errs {
  * for a queue stalled behind an ATC invalidation: until the SMMU either
  * completes the sync or reports CERROR_ATC_INV_SYNC. The ATS timeout is
  * the SMMU's, not a register (IHI 0070 3.9.1.4), and PCIe lets a function
- * take a minute; a sync that waits longer is given up as upstream does,
- * and its StreamIDs are reported as suspects.
+ * take a minute. The queue is FIFO: a sync may sit behind several
+ * invalidations to one stuck function, from flushes on several CPUs, each
+ * costing the SMMU its whole timeout; so the wait counts the rounds in
+ * which the queue did not move at all (%ARM_SMMU_CMDQ_STALL_ROUNDS), and
+ * only then, or at %ARM_SMMU_CMDQ_STALL_MAX_ROUNDS in all, is the sync
+ * given up as upstream does, and its StreamIDs are reported as suspects.
  */
 #define ARM_SMMU_CMDQ_STALL_ROUNDS	10
+#define ARM_SMMU_CMDQ_STALL_MAX_ROUNDS	60
+
+/**
+ * struct arm_smmu_cmdq_stall - the wait of one CMD_SYNC past the first poll
+ * @rounds: rounds since the queue last moved
+ * @total: rounds in all
+ * @cons: the queue's CONS (index and wrap bit) when last read
+ */
+struct arm_smmu_cmdq_stall {
+	unsigned int rounds;
+	unsigned int total;
+	u32 cons;
+};
 
 /* Verdicts of one localisation: at most one per command of a batch */
 #define ARM_SMMU_ATC_VERDICTS		64
+
+/*
+ * Failed probes after which a localisation suspects the rest of its batch
+ * unprobed: each costs the SMMU's whole timeout, with interrupts off, and
+ * more functions than this not answering at once is a link or a switch
+ * that went, not a function.
+ */
+#define ARM_SMMU_ATC_PROBE_FAILS	2
 
 /**
  * struct arm_smmu_atc_verdict - a StreamID whose ATC invalidation failed
  * @sid: the StreamID
  * @reason: %IOMMU_ATS_TIMEOUT if its own invalidation failed (a probe, or
  *	the only StreamID of the batch), %IOMMU_ATS_TIMEOUT_SUSPECT if the
- *	queue never moved, so nothing tells it from the batch's others
+ *	queue never moved, so nothing tells it from the batch's others, or
+ *	if it was not probed (%ARM_SMMU_ATC_PROBE_FAILS)
  */
 struct arm_smmu_atc_verdict {
 	u32 sid;
@@ -64,7 +90,8 @@ struct arm_smmu_atc_verdict {
 
 #ifdef CONFIG_IOMMU_ATS_RECOVERY
 bool arm_smmu_cmdq_stalled(struct arm_smmu_device *smmu,
-			   struct arm_smmu_cmdq *cmdq, unsigned int *rounds);
+			   struct arm_smmu_cmdq *cmdq,
+			   struct arm_smmu_cmdq_stall *stall);
 void arm_smmu_cmdq_poll_gerror(struct arm_smmu_device *smmu,
 			       struct arm_smmu_cmdq *cmdq);
 unsigned int arm_smmu_atc_locate(struct arm_smmu_device *smmu,
@@ -157,7 +184,7 @@ static inline u32 arm_smmu_atc_err_since(struct arm_smmu_atc_errs *errs)
 #else
 static inline bool arm_smmu_cmdq_stalled(struct arm_smmu_device *smmu,
 					 struct arm_smmu_cmdq *cmdq,
-					 unsigned int *rounds)
+					 struct arm_smmu_cmdq_stall *stall)
 {
 	return false;
 }

@@ -69,6 +69,7 @@ struct fake_smmu {
 
 	/* Knobs, set before the model runs */
 	u32 stuck_sid;			/* never answers ATC invalidations */
+	unsigned int stuck_nr;		/* nor do the StreamIDs after it */
 	unsigned int timeout_ms;	/* the SMMU's ATS timeout; 0: never */
 	bool irq_masked;		/* GERROR interrupt not delivered */
 
@@ -176,7 +177,8 @@ static int fake_model(void *data)
 		switch (FIELD_GET(CMDQ_0_OP, dw0)) {
 		case CMDQ_OP_ATC_INV:
 			atomic_inc(&fake->nr_atc_inv);
-			if (FIELD_GET(CMDQ_ATC_0_SID, dw0) != fake->stuck_sid)
+			if ((u32)FIELD_GET(CMDQ_ATC_0_SID, dw0) - fake->stuck_sid >=
+			    fake->stuck_nr)
 				break;
 			if (!fake->outstanding++)
 				fake->oldest = ktime_get();
@@ -224,6 +226,7 @@ static struct fake_smmu *fake_smmu_create(struct kunit *test, u32 stuck_sid,
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
 
 	fake->stuck_sid = stuck_sid;
+	fake->stuck_nr = 1;
 	fake->timeout_ms = timeout_ms;
 	fake->irq_masked = irq_masked;
 
@@ -584,6 +587,66 @@ static void cmdq_locate_probes_timeout_past_the_wait_masked(struct kunit *test)
 }
 
 /*
+ * Two CPUs flush the same domain, a stuck function (7) and one that
+ * answers (1), and the SMMU's timeout is 6 s. FIFO: the second batch
+ * completes 12 s after it was queued, and the first one's probe of 7 sits
+ * behind it, so a wait bounded in time gave up on both (-ETIMEDOUT) and
+ * suspected 1 as well. The queue moves between the stalls: the waits go
+ * on, both batches get -EIO and both blame 7 alone, by its own probes.
+ */
+static void cmdq_locate_piled_up_stalls(struct kunit *test)
+{
+	static const u32 sids[] = { 7, 1 };
+	struct fake_smmu *fake = fake_smmu_create(test, 7, 6000, false);
+	struct fake_batch *first, *second;
+
+	fake_needs_atc_errs(test);
+	first = fake_batch_start(test, fake, sids, ARRAY_SIZE(sids), 0);
+	while (!atomic_read(&fake->nr_atc_inv))
+		usleep_range(100, 200);
+	second = fake_batch_start(test, fake, sids, ARRAY_SIZE(sids), 1);
+	fake_batch_wait(first);
+	fake_batch_wait(second);
+	fake_smmu_destroy(fake);
+
+	KUNIT_EXPECT_EQ(test, first->ret, -EIO);
+	KUNIT_EXPECT_EQ(test, second->ret, -EIO);
+	KUNIT_EXPECT_EQ(test, first->nr, 1);
+	KUNIT_EXPECT_EQ(test, second->nr, 1);
+	KUNIT_EXPECT_EQ(test, fake_blamed(first, IOMMU_ATS_TIMEOUT), BIT(7));
+	KUNIT_EXPECT_EQ(test, fake_blamed(second, IOMMU_ATS_TIMEOUT), BIT(7));
+	/* Both batches' syncs and both probes of 7 */
+	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_CERROR), 4);
+}
+
+/*
+ * Three functions of five stop answering at once (a link that went):
+ * each failed probe costs the SMMU's timeout, so after two the rest of
+ * the batch is suspected unprobed; the one probed before them is not.
+ */
+static void cmdq_locate_stops_probing_after_two_fail(struct kunit *test)
+{
+	static const u32 sids[] = { 1, 7, 8, 9, 2 };
+	struct fake_smmu *fake = fake_smmu_create(test, 7, 200, false);
+	struct fake_batch *b;
+
+	fake_needs_atc_errs(test);
+	fake->stuck_nr = 3;
+	b = fake_batch_start(test, fake, sids, ARRAY_SIZE(sids), 0);
+	fake_batch_wait(b);
+	fake_smmu_destroy(fake);
+
+	KUNIT_EXPECT_EQ(test, b->ret, -EIO);
+	KUNIT_EXPECT_EQ(test, b->nr, 4);
+	KUNIT_EXPECT_EQ(test, fake_blamed(b, IOMMU_ATS_TIMEOUT),
+			BIT(7) | BIT(8));
+	KUNIT_EXPECT_EQ(test, fake_blamed(b, IOMMU_ATS_TIMEOUT_SUSPECT),
+			BIT(9) | BIT(2));
+	/* The batch's five and the probes of 1, 7 and 8 */
+	KUNIT_EXPECT_EQ(test, atomic_read(&fake->nr_atc_inv), 8);
+}
+
+/*
  * The record: a waiter looks only at records made since it reserved its
  * slot, so an earlier sync at the same position (two wraps before) is not
  * its own; with more records than are kept it says yes (probes decide).
@@ -621,6 +684,8 @@ static struct kunit_case arm_smmu_v3_cmdq_cases[] = {
 	KUNIT_CASE(cmdq_locate_single_sid),
 	KUNIT_CASE(cmdq_locate_probes),
 	KUNIT_CASE_SLOW(cmdq_locate_probes_timeout_past_the_wait_masked),
+	KUNIT_CASE_SLOW(cmdq_locate_piled_up_stalls),
+	KUNIT_CASE(cmdq_locate_stops_probing_after_two_fail),
 	{},
 };
 
