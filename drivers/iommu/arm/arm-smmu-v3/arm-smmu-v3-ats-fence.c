@@ -12,8 +12,16 @@
  */
 #include <kunit/visibility.h>
 #include <linux/nmi.h>
+#include <linux/sched/clock.h>
 
 #include "arm-smmu-v3.h"
+
+/*
+ * The backstop of one localisation: its probes wait only for the queue
+ * ahead of them and at most %ARM_SMMU_ATC_PROBE_FAILS of them fail, so it
+ * ends well before this unless the SMMU barely moves.
+ */
+#define ARM_SMMU_ATC_LOCATE_NS	(60 * NSEC_PER_SEC)
 
 /* A verdict per command of a batch at most */
 static_assert(ARM_SMMU_ATC_VERDICTS >= CMDQ_BATCH_ENTRIES);
@@ -192,13 +200,16 @@ static int arm_smmu_atc_probe(struct arm_smmu_device *smmu, u32 sid)
  * a StreamID whose own probe failed, once the queue had moved past the
  * batch. A probe that never completes, or one not made because
  * %ARM_SMMU_ATC_PROBE_FAILS probes of the batch failed already, makes a
- * suspect. The verdicts depend on what the SMMU answered, never on how
- * long the probes waited behind other CPUs' commands. StreamIDs fenced
- * meanwhile are left out.
+ * suspect. The verdicts depend on what the SMMU answered, not on how
+ * long the probes waited behind other CPUs' commands, up to the backstop
+ * of %ARM_SMMU_ATC_LOCATE_NS, past which the rest are suspects too.
+ * StreamIDs fenced meanwhile are left out.
  *
  * -ETIMEDOUT: the queue did not move past the sync in all the rounds of
  * arm_smmu_cmdq_stalled(): the invalidations were not confirmed, and no
- * probe could tell them apart: every StreamID is a suspect.
+ * probe could tell them apart: every StreamID is a suspect. Unless the
+ * batch was on a secondary queue, which the driver does not wait out:
+ * its StreamIDs are probed on the SMMU's own queue, as for -EIO.
  *
  * Return: the number of verdicts; 0 for any other @ret.
  */
@@ -207,24 +218,33 @@ unsigned int arm_smmu_atc_locate(struct arm_smmu_device *smmu,
 				 int ret, struct arm_smmu_atc_verdict *verdicts)
 {
 	unsigned int i, n = 0, nr, fails = 0;
+	u64 deadline;
 
 	if (ret != -EIO && ret != -ETIMEDOUT)
 		return 0;
 	nr = arm_smmu_batch_atc_sids(cmds, verdicts);
-	if (ret == -ETIMEDOUT || nr == 1) {
+	/*
+	 * A secondary queue's sync (a tegra241 VCMDQ) timed out after
+	 * upstream's wait, its error left to its implementation: the probes,
+	 * on the SMMU's own queue, still tell its StreamIDs apart.
+	 */
+	if ((ret == -ETIMEDOUT && cmds->cmdq == &smmu->cmdq) ||
+	    (ret == -EIO && nr == 1)) {
 		for (i = 0; i < nr; i++)
 			verdicts[i].reason = ret == -EIO ? IOMMU_ATS_TIMEOUT :
 					     IOMMU_ATS_TIMEOUT_SUSPECT;
 		return nr;
 	}
 
+	deadline = local_clock() + ARM_SMMU_ATC_LOCATE_NS;
 	for (i = 0; i < nr; i++) {
 		u32 sid = verdicts[i].sid;
 		enum iommu_ats_reason reason = IOMMU_ATS_TIMEOUT_SUSPECT;
 
 		if (arm_smmu_atc_muted(smmu, sid))
 			continue;
-		if (fails < ARM_SMMU_ATC_PROBE_FAILS) {
+		if (fails < ARM_SMMU_ATC_PROBE_FAILS &&
+		    local_clock() < deadline) {
 			int err = arm_smmu_atc_probe(smmu, sid);
 
 			if (!err)
@@ -367,3 +387,4 @@ int arm_smmu_ats_fence(struct device *dev)
 	}
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(arm_smmu_ats_fence);

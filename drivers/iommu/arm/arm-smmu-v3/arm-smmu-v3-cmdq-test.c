@@ -34,7 +34,10 @@
  * GERROR, until the SMMU reports. The ATS fence's localisation
  * (arm_smmu_atc_locate()) runs on the same model: only a StreamID whose
  * own probe failed is blamed, whatever the SMMU's timeout and whether or
- * not its interrupt is delivered, while other CPUs flush beside it.
+ * not its interrupt is delivered, while other CPUs flush beside it, and
+ * however long the probes wait behind them. So does the fence op
+ * (arm_smmu_ats_fence()): its CFGI_STE queues behind the stuck
+ * invalidation, and the model reads the STE when it consumes it.
  */
 #include <kunit/device.h>
 #include <kunit/test.h>
@@ -47,6 +50,8 @@
 #define FAKE_Q_SHIFT		8
 #define FAKE_NO_SID		U32_MAX
 #define FAKE_MAX_EVENTS		64
+/* A linear stream table for StreamIDs below this */
+#define FAKE_STES		16
 /* Submitters on CPUs 0 and 1, the model on CPU 2 */
 #define FAKE_CPUS		3
 #define FAKE_MODEL_CPU		2
@@ -55,6 +60,8 @@ enum fake_event_type {
 	FAKE_EV_SYNC,		/* a CMD_SYNC completed */
 	FAKE_EV_CERROR,		/* a CMD_SYNC raised CERROR_ATC_INV_SYNC */
 	FAKE_EV_ACK,		/* GERRORN acknowledged CMDQ_ERR */
+	FAKE_EV_CFGI_EATS_OFF,	/* CFGI_STE read an STE with EATS clear */
+	FAKE_EV_CFGI_EATS_ON,	/* ... and with EATS set */
 };
 
 struct fake_event {
@@ -64,7 +71,10 @@ struct fake_event {
 
 struct fake_smmu {
 	struct arm_smmu_device smmu;
+	/* A secondary queue (a tegra241 VCMDQ) that nothing consumes */
+	struct arm_smmu_cmdq vcmdq;
 	u32 *regs;
+	struct arm_smmu_ste stes[FAKE_STES];
 	struct task_struct *model;
 
 	/* Knobs, set before the model runs */
@@ -183,6 +193,18 @@ static int fake_model(void *data)
 			if (!fake->outstanding++)
 				fake->oldest = ktime_get();
 			break;
+		case CMDQ_OP_CFGI_STE: {
+			/* The SMMU reads the STE again from memory */
+			u32 sid = FIELD_GET(CMDQ_CFGI_0_SID, dw0);
+			u64 ste1;
+
+			if (sid >= FAKE_STES)
+				break;
+			ste1 = le64_to_cpu(READ_ONCE(fake->stes[sid].data[1]));
+			fake_event(fake, FIELD_GET(STRTAB_STE_1_EATS, ste1) ?
+				   FAKE_EV_CFGI_EATS_ON : FAKE_EV_CFGI_EATS_OFF);
+			break;
+		}
 		case CMDQ_OP_CMD_SYNC:
 			if (!fake_sync(fake)) {
 				usleep_range(200, 400);
@@ -235,6 +257,8 @@ static struct fake_smmu *fake_smmu_create(struct kunit *test, u32 stuck_sid,
 	raw_spin_lock_init(&smmu->gerror_lock);
 	raw_spin_lock_init(&smmu->streams_lock);
 	smmu->base = (__force void __iomem *)fake->regs;
+	smmu->strtab_cfg.linear.table = fake->stes;
+	smmu->strtab_cfg.linear.num_ents = FAKE_STES;
 	q = &smmu->cmdq.q;
 	q->llq.max_n_shift = FAKE_Q_SHIFT;
 	q->ent_dwords = CMDQ_ENT_DWORDS;
@@ -469,18 +493,19 @@ static int fake_batch_fn(void *data)
 	struct fake_batch *b = data;
 	struct arm_smmu_device *smmu = &b->fake->smmu;
 
-	b->ret = arm_smmu_cmdq_issue_cmdlist(smmu, &smmu->cmdq, b->cmds.cmds,
+	b->ret = arm_smmu_cmdq_issue_cmdlist(smmu, b->cmds.cmdq, b->cmds.cmds,
 					     b->cmds.num, true);
 	b->nr = arm_smmu_atc_locate(smmu, &b->cmds, b->ret, b->verdicts);
 	complete(&b->done);
 	return 0;
 }
 
-/* Starts a batch of a TLBI and ATC_INVs to @sids on @cpu */
-static struct fake_batch *fake_batch_start(struct kunit *test,
-					   struct fake_smmu *fake,
-					   const u32 *sids, unsigned int nr,
-					   unsigned int cpu)
+/* Starts a batch of a TLBI and ATC_INVs to @sids on @cmdq, on @cpu */
+static struct fake_batch *fake_batch_start_on(struct kunit *test,
+					      struct fake_smmu *fake,
+					      struct arm_smmu_cmdq *cmdq,
+					      const u32 *sids, unsigned int nr,
+					      unsigned int cpu)
 {
 	struct fake_batch *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
 	struct task_struct *t;
@@ -488,7 +513,7 @@ static struct fake_batch *fake_batch_start(struct kunit *test,
 
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	b->fake = fake;
-	b->cmds.cmdq = &fake->smmu.cmdq;
+	b->cmds.cmdq = cmdq;
 	/* The invalidation array puts the TLBIs first: not an ATC opcode */
 	b->cmds.cmds[b->cmds.num++] = arm_smmu_make_cmd_tlbi(CMDQ_OP_TLBI_NH_ASID,
 							     1, 0);
@@ -502,6 +527,15 @@ static struct fake_batch *fake_batch_start(struct kunit *test,
 	kthread_bind(t, cpu);
 	wake_up_process(t);
 	return b;
+}
+
+/* The same on the SMMU's own queue */
+static struct fake_batch *fake_batch_start(struct kunit *test,
+					   struct fake_smmu *fake,
+					   const u32 *sids, unsigned int nr,
+					   unsigned int cpu)
+{
+	return fake_batch_start_on(test, fake, &fake->smmu.cmdq, sids, nr, cpu);
 }
 
 static void fake_batch_wait(struct fake_batch *b)
@@ -647,6 +681,187 @@ static void cmdq_locate_stops_probing_after_two_fail(struct kunit *test)
 }
 
 /*
+ * A batch on a secondary queue (a tegra241 VCMDQ) that stalled and whose
+ * error nobody handles in time: its sync keeps upstream's 1 s wait and
+ * returns -ETIMEDOUT. Not a verdict on its StreamIDs: the probes run on
+ * the SMMU's own queue, which answers, and blame the stuck one alone;
+ * without them both were suspects.
+ */
+static void cmdq_locate_secondary_queue_timeout(struct kunit *test)
+{
+	static const u32 sids[] = { 7, 1 };
+	struct fake_smmu *fake = fake_smmu_create(test, 7, 200, false);
+	struct arm_smmu_queue *q = &fake->vcmdq.q;
+	struct fake_batch *b;
+
+	fake_needs_atc_errs(test);
+	q->llq.max_n_shift = FAKE_Q_SHIFT;
+	q->ent_dwords = CMDQ_ENT_DWORDS;
+	q->base = kunit_kzalloc(test, (CMDQ_ENT_DWORDS << 3) << FAKE_Q_SHIFT,
+				GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q->base);
+	/* Registers of their own, past the SMMU's in the page */
+	q->prod_reg = (__force u32 __iomem *)fake_reg(fake, SZ_2K);
+	q->cons_reg = (__force u32 __iomem *)fake_reg(fake, SZ_2K + 4);
+	KUNIT_ASSERT_EQ(test, arm_smmu_cmdq_init(&fake->smmu, &fake->vcmdq), 0);
+
+	b = fake_batch_start_on(test, fake, &fake->vcmdq, sids,
+				ARRAY_SIZE(sids), 0);
+	fake_batch_wait(b);
+	fake_smmu_destroy(fake);
+
+	KUNIT_EXPECT_EQ(test, b->ret, -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, b->nr, 1);
+	KUNIT_EXPECT_EQ(test, fake_blamed(b, IOMMU_ATS_TIMEOUT), BIT(7));
+	/* Only the probes reached the SMMU's queue */
+	KUNIT_EXPECT_EQ(test, atomic_read(&fake->nr_atc_inv), 2);
+}
+
+/* A master with one stream, @sid, whose STE has EATS set */
+struct fake_master {
+	struct arm_smmu_master master;
+	struct arm_smmu_stream stream;
+	struct dev_iommu iommu;
+	struct fake_smmu *fake;
+	int ret;
+	struct completion done;
+};
+
+static void fake_master_release(void *data)
+{
+	struct fake_master *m = data;
+
+	m->master.dev->iommu = NULL;
+}
+
+static struct fake_master *fake_master_create(struct kunit *test,
+					      struct fake_smmu *fake, u32 sid)
+{
+	struct fake_master *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	struct device *dev;
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	dev = kunit_device_register(test, "arm-smmu-v3-fake-master");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	m->fake = fake;
+	m->stream.id = sid;
+	m->stream.master = &m->master;
+	m->master.smmu = &fake->smmu;
+	m->master.dev = dev;
+	m->master.streams = &m->stream;
+	m->master.num_streams = 1;
+	/* What the driver's probe_device would have set up */
+	m->iommu.priv = &m->master;
+	dev->iommu = &m->iommu;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							fake_master_release,
+							m), 0);
+	fake->stes[sid].data[1] =
+		cpu_to_le64(FIELD_PREP(STRTAB_STE_1_EATS,
+				       STRTAB_STE_1_EATS_TRANS));
+	return m;
+}
+
+/* The fence op, as the layer runs it: interrupts off */
+static int fake_fencer_fn(void *data)
+{
+	struct fake_master *m = data;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	m->ret = arm_smmu_ats_fence(m->master.dev);
+	local_irq_restore(flags);
+	complete(&m->done);
+	return 0;
+}
+
+/*
+ * The fencer's thread is created before anything spins: kthreadd may be
+ * queued on a CPU that then spins with interrupts off for seconds.
+ */
+static struct task_struct *fake_fencer_create(struct kunit *test,
+					      struct fake_master *m)
+{
+	struct task_struct *t;
+
+	init_completion(&m->done);
+	t = kthread_create(fake_fencer_fn, m, "fake-fencer");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+	kthread_bind(t, 0);
+	return t;
+}
+
+/* Runs the fence on CPU 0 and waits for it */
+static int fake_fence(struct fake_master *m, struct task_struct *fencer)
+{
+	wake_up_process(fencer);
+	wait_for_completion(&m->done);
+	return m->ret;
+}
+
+/*
+ * The fence runs while the culprit's batch is stalled on another CPU: its
+ * own CFGI_STE and CMD_SYNC queue behind the stuck invalidation (FIFO).
+ * The SMMU consumes them only after its CERROR, reads an STE with EATS
+ * clear, and the fence's sync completes after that: the fence is done (0).
+ */
+static void cmdq_fence_queues_behind_the_stuck_one(struct kunit *test)
+{
+	static const u32 sids[] = { 7 };
+	struct fake_smmu *fake = fake_smmu_create(test, 7, 300, false);
+	struct fake_master *m = fake_master_create(test, fake, 7);
+	struct task_struct *fencer = fake_fencer_create(test, m);
+	struct fake_batch *b;
+	int cerror, cfgi, sync;
+	u64 eats;
+
+	fake_needs_atc_errs(test);
+	b = fake_batch_start(test, fake, sids, ARRAY_SIZE(sids), 1);
+	while (!atomic_read(&fake->nr_atc_inv))
+		usleep_range(100, 200);
+	KUNIT_EXPECT_EQ(test, fake_fence(m, fencer), 0);
+	fake_batch_wait(b);
+	fake_smmu_destroy(fake);
+
+	KUNIT_EXPECT_EQ(test, b->ret, -EIO);
+	eats = FIELD_GET(STRTAB_STE_1_EATS, le64_to_cpu(fake->stes[7].data[1]));
+	KUNIT_EXPECT_EQ(test, eats, 0);
+	cerror = fake_find(fake, FAKE_EV_CERROR, 0);
+	KUNIT_ASSERT_GE(test, cerror, 0);
+	cfgi = fake_find(fake, FAKE_EV_CFGI_EATS_OFF, cerror);
+	KUNIT_ASSERT_GT(test, cfgi, cerror);
+	sync = fake_find(fake, FAKE_EV_SYNC, cfgi);
+	KUNIT_EXPECT_GT(test, sync, cfgi);
+	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_CFGI_EATS_ON), 0);
+}
+
+/*
+ * The SMMU never gives up on the stuck invalidation: the fence's
+ * commands are never consumed, and a fence whose CFGI_STE did not reach
+ * the SMMU is no fence (the layer then clears Bus Master Enable).
+ */
+static void cmdq_fence_never_consumed_fails(struct kunit *test)
+{
+	static const u32 sids[] = { 7 };
+	struct fake_smmu *fake = fake_smmu_create(test, 7, 0, false);
+	struct fake_master *m = fake_master_create(test, fake, 7);
+	struct task_struct *fencer = fake_fencer_create(test, m);
+	struct fake_batch *b;
+
+	fake_needs_atc_errs(test);
+	b = fake_batch_start(test, fake, sids, ARRAY_SIZE(sids), 1);
+	while (!atomic_read(&fake->nr_atc_inv))
+		usleep_range(100, 200);
+	KUNIT_EXPECT_EQ(test, fake_fence(m, fencer), -ETIMEDOUT);
+	fake_batch_wait(b);
+	fake_smmu_destroy(fake);
+
+	KUNIT_EXPECT_EQ(test, b->ret, -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_CFGI_EATS_OFF) +
+			fake_nr(fake, FAKE_EV_CFGI_EATS_ON), 0);
+}
+
+/*
  * The record: a waiter looks only at records made since it reserved its
  * slot, so an earlier sync at the same position (two wraps before) is not
  * its own; with more records than are kept it says yes (probes decide).
@@ -686,6 +901,9 @@ static struct kunit_case arm_smmu_v3_cmdq_cases[] = {
 	KUNIT_CASE_SLOW(cmdq_locate_probes_timeout_past_the_wait_masked),
 	KUNIT_CASE_SLOW(cmdq_locate_piled_up_stalls),
 	KUNIT_CASE(cmdq_locate_stops_probing_after_two_fail),
+	KUNIT_CASE_SLOW(cmdq_locate_secondary_queue_timeout),
+	KUNIT_CASE(cmdq_fence_queues_behind_the_stuck_one),
+	KUNIT_CASE_SLOW(cmdq_fence_never_consumed_fails),
 	{},
 };
 
