@@ -231,13 +231,29 @@ static void fake_smmu_stop(void *data)
 	fake->model = NULL;
 }
 
+/* A command queue whose PROD and CONS are at @prod and @cons in the page */
+static void fake_cmdq_init(struct kunit *test, struct fake_smmu *fake,
+			   struct arm_smmu_cmdq *cmdq, unsigned int prod,
+			   unsigned int cons)
+{
+	struct arm_smmu_queue *q = &cmdq->q;
+
+	q->llq.max_n_shift = FAKE_Q_SHIFT;
+	q->ent_dwords = CMDQ_ENT_DWORDS;
+	q->base = kunit_kzalloc(test, (CMDQ_ENT_DWORDS << 3) << FAKE_Q_SHIFT,
+				GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q->base);
+	q->prod_reg = (__force u32 __iomem *)fake_reg(fake, prod);
+	q->cons_reg = (__force u32 __iomem *)fake_reg(fake, cons);
+	KUNIT_ASSERT_EQ(test, arm_smmu_cmdq_init(&fake->smmu, cmdq), 0);
+}
+
 static struct fake_smmu *fake_smmu_create(struct kunit *test, u32 stuck_sid,
 					  unsigned int timeout_ms,
 					  bool irq_masked)
 {
 	struct fake_smmu *fake;
 	struct arm_smmu_device *smmu;
-	struct arm_smmu_queue *q;
 	struct device *dev;
 
 	fake = kunit_kzalloc(test, sizeof(*fake), GFP_KERNEL);
@@ -259,15 +275,8 @@ static struct fake_smmu *fake_smmu_create(struct kunit *test, u32 stuck_sid,
 	smmu->base = (__force void __iomem *)fake->regs;
 	smmu->strtab_cfg.linear.table = fake->stes;
 	smmu->strtab_cfg.linear.num_ents = FAKE_STES;
-	q = &smmu->cmdq.q;
-	q->llq.max_n_shift = FAKE_Q_SHIFT;
-	q->ent_dwords = CMDQ_ENT_DWORDS;
-	q->base = kunit_kzalloc(test, (CMDQ_ENT_DWORDS << 3) << FAKE_Q_SHIFT,
-				GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, q->base);
-	q->prod_reg = (__force u32 __iomem *)fake_reg(fake, ARM_SMMU_CMDQ_PROD);
-	q->cons_reg = (__force u32 __iomem *)fake_reg(fake, ARM_SMMU_CMDQ_CONS);
-	KUNIT_ASSERT_EQ(test, arm_smmu_cmdq_init(smmu, &smmu->cmdq), 0);
+	fake_cmdq_init(test, fake, &smmu->cmdq, ARM_SMMU_CMDQ_PROD,
+		       ARM_SMMU_CMDQ_CONS);
 
 	if (num_online_cpus() < FAKE_CPUS)
 		kunit_skip(test, "the model needs %d CPUs, %u online", FAKE_CPUS,
@@ -691,19 +700,11 @@ static void cmdq_locate_secondary_queue_timeout(struct kunit *test)
 {
 	static const u32 sids[] = { 7, 1 };
 	struct fake_smmu *fake = fake_smmu_create(test, 7, 200, false);
-	struct arm_smmu_queue *q = &fake->vcmdq.q;
 	struct fake_batch *b;
 
 	fake_needs_atc_errs(test);
-	q->llq.max_n_shift = FAKE_Q_SHIFT;
-	q->ent_dwords = CMDQ_ENT_DWORDS;
-	q->base = kunit_kzalloc(test, (CMDQ_ENT_DWORDS << 3) << FAKE_Q_SHIFT,
-				GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, q->base);
-	/* Registers of their own, past the SMMU's in the page */
-	q->prod_reg = (__force u32 __iomem *)fake_reg(fake, SZ_2K);
-	q->cons_reg = (__force u32 __iomem *)fake_reg(fake, SZ_2K + 4);
-	KUNIT_ASSERT_EQ(test, arm_smmu_cmdq_init(&fake->smmu, &fake->vcmdq), 0);
+	/* Registers of its own, past the SMMU's in the page */
+	fake_cmdq_init(test, fake, &fake->vcmdq, SZ_2K, SZ_2K + 4);
 
 	b = fake_batch_start_on(test, fake, &fake->vcmdq, sids,
 				ARRAY_SIZE(sids), 0);
