@@ -8,7 +8,8 @@
 /// function's calls are collected, then followed from the roots (the fence
 /// ops and the report entry points) across files. A call through a struct
 /// member (iommu->flush.flush_context(...)) goes to every function
-/// assigned to a member of that name; a function named in a body without
+/// assigned to a member of that name (a static one of the assigning
+/// file where it has one); a function named in a body without
 /// being called (a callback passed to pci_for_each_dma_alias(), say) counts
 /// as called; a call to a name goes to that file's function if it has one,
 /// else to every file's. All of these can only add paths (a false report),
@@ -168,9 +169,12 @@ members = collections.defaultdict(set)
 for file in starts:
 	texts[file] = blank.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)),
 				open(file).read())
+	# A function assigned in a file that defines one of that name is
+	# the one of that file (a static one), as for direct calls.
 	for m, g in member_set.findall(texts[file]):
 		if g in defined_in:
-			members[m].add(g)
+			where = [file] if file in defined_in[g] else defined_in[g]
+			members[m] |= set((w, g) for w in where)
 for file, fns in starts.items():
 	text = texts[file]
 	line_at = [0]
@@ -180,14 +184,14 @@ for file, fns in starts.items():
 		body = body_of(text, line_at[line - 1])
 		names = set(call.findall(body))
 		names |= set(word.findall(body)) & known
-		for m in member_call.findall(body):
-			names |= members.get(m, set())
 		for g in sorted(names):
 			if g in keywords:
 				continue
 			where = [file] if file in defined_in[g] else sorted(defined_in[g])
 			for w in where:
 				calls[(file, f)].add((w, g))
+		for m in member_call.findall(body):
+			calls[(file, f)] |= members.get(m, set())
 
 # Breadth first from the roots, with the path to each function.
 path = {}
