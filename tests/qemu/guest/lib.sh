@@ -69,6 +69,34 @@ wait_state() {
 	fail "$1: ATS state stayed '$s', expected '$2' within ${3:-30} s"
 }
 
+# wait_fenced BDF FENCES SECONDS: waits until the function's fence count is
+# no longer FENCES (guest seconds); fails the scenario otherwise.
+wait_fenced() {
+	local f=/sys/bus/pci/devices/$1/ats_recovery/fences n
+	local end=$(( $(date +%s) + $3 ))
+	read -r n < "$f"
+	while [ "$n" = "$2" ] && [ "$(date +%s)" -lt $end ]; do
+		sleep 0.2
+		read -r n < "$f"
+	done
+	[ "$n" != "$2" ] || fail "$1 was never fenced ($3 s after it stopped answering)"
+}
+
+# wait_exited SECONDS PID...: waits up to SECONDS for the processes, the
+# shell's own children, to exit; sets $alive to those still running then.
+# Not in a command substitution: its subshell cannot reap the children, and
+# kill -0 finds their zombies.
+wait_exited() {
+	local end=$(( $(date +%s) + $1 )) p
+	shift
+	while :; do
+		alive=
+		for p in "$@"; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
+		[ -n "$alive" ] && [ "$(date +%s)" -lt $end ] || break
+		sleep 0.2
+	done
+}
+
 # report BDF: a simulated ATC invalidation timeout reported for BDF
 report() { echo "$1" > $ATS_DEBUGFS/report; }
 

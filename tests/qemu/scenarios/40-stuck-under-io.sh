@@ -138,14 +138,7 @@ info "ats0 ($culprit) no longer answers ATS invalidations"
 # are slow.
 A=/sys/bus/pci/devices/$culprit/ats_recovery
 t0=$(date +%s)
-end=$((t0 + ATSTEST_HW_TIMEOUT_MS / 1000 + 30))
-read -r n < $A/fences
-while [ "$n" = "$cfences" ] && [ "$(date +%s)" -lt $end ]; do
-	sleep 0.2
-	read -r n < $A/fences
-done
-[ "$n" != "$cfences" ] ||
-	fail "$culprit was never fenced ($(( $(date +%s) - t0 )) s after it stopped answering)"
+wait_fenced "$culprit" "$cfences" $((ATSTEST_HW_TIMEOUT_MS / 1000 + 30))
 info "$culprit fenced $(( $(date +%s) - t0 )) s after it stopped answering"
 end=$(( $(date +%s) + 30 ))
 read -r st < $A/state
@@ -156,13 +149,7 @@ done
 sleep 1		# the writers go on through the recovered disk
 touch /tmp/stop
 # A write in flight at the fence may fail; one that never ends is a hang
-end=$(( $(date +%s) + 10 ))
-while [ "$(date +%s)" -lt $end ]; do
-	alive=
-	for p in $pids; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
-	[ -n "$alive" ] || break
-	sleep 0.2
-done
+wait_exited 10 $pids
 echo "# qemu-trace-end stuck" > /dev/console
 echo 0 > $T/tracing_on
 if [ -w $perf ]; then	# columns: ... min max average (us)
