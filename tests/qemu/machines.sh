@@ -9,7 +9,8 @@
 # invalidation timeout set to T ms (HW_TIMEOUT_MS; run.sh parses the name),
 # four vCPUs, and a second ATS disk (id=ats1, /dev/vdb), the bystander whose
 # own flushes run beside the culprit's: the machines for the scenarios in
-# which a function stops answering ATS invalidations (x-ats-stuck).
+# which a function stops answering ATS invalidations (x-ats-stuck). On VT-d
+# they also have an NVMe controller with ATS (id=nvme0).
 # The ATS device is virtio-blk-pci with ats=on behind a pcie-root-port: on
 # the root bus a device has no extended config space, so no ATS capability.
 
@@ -63,6 +64,16 @@ stuck_variant() {	# $1: extra virtio-blk-pci properties of the bystander
 	       -trace pcie_ats_inv_reset -trace pcie_ats_inv_abandoned -trace pcie_ats_unsafe_sync)
 }
 
+# An NVMe controller with ATS (qemu/patches/0003) on an empty disk
+# (NVME_DISK), behind a root port of its own: the function whose Linux
+# driver has pci_error_handlers, so that its recovery after a real
+# (emulated) timeout runs through them (16-nvme-keeps-its-mount).
+nvme_behind_root_port() {
+	QEMU+=(-device pcie-root-port,id=rp4,bus=pcie.0,chassis=4,slot=4
+	       -drive "file=$NVME_DISK,if=none,id=disk2,format=raw"
+	       -device "nvme,id=nvme0,bus=rp4,drive=disk2,serial=ats-nvme0,ats=on")
+}
+
 # VT-d: queued invalidation, device-IOTLB (ATSR), interrupt remapping
 # (needs the split irqchip). caching-mode=on makes the model see every
 # mapping change. ATS is enabled on the virtio disk.
@@ -79,9 +90,11 @@ machine_vtd() {
 	QEMU+=(-device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2,x-speed=5
 	       -device virtio-rng-pci,id=rng0,bus=rp2,ats=on,iommu_platform=on,disable-legacy=on)
 	stuck_variant ",iommu_platform=on"
-	[ -z "${HW_TIMEOUT_MS:-}" ] ||
+	if [ -n "${HW_TIMEOUT_MS:-}" ]; then
+		nvme_behind_root_port
 		QEMU+=(-trace 'vtd_devtlb_wait_*' -trace 'vtd_inv_qi_ite*'
 		       -trace vtd_inv_desc_cc_devices)
+	fi
 	CMDLINE="console=ttyS0 intel_iommu=on iommu.strict=1 atstest.ats_dev=0x1af4:0x1042 atstest.expect_ats=enabled"
 }
 
