@@ -115,7 +115,10 @@ if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
 	verdict FAIL kernel-log "timeout: the guest did not power off (last line: $(printf '%s\n' "$clean" | tail -n 1))"
 elif [ -n "$splats" ]; then
 	verdict FAIL kernel-log "kernel splat: $(printf '%s\n' "$splats" | head -n 1)"
-	printf '%s\n' "$splats" | sed 's/^/    /'
+	# The lines before the first one say what printed it when a pattern
+	# alone does not (a bare "Call Trace:" after a dump_stack())
+	{ printf '%s\n' "$clean" | grep -E -B 6 -m 1 "$splat" || true; } | sed 's/^/    /'
+	printf '%s\n' "$splats" | tail -n +2 | sed 's/^/    /'
 elif ! grep -q '^# atstest: done' <<< "$clean"; then
 	verdict FAIL kernel-log "the guest did not reach its end (qemu exit $qemu_rc; last line: $(printf '%s\n' "$clean" | tail -n 1))"
 else
