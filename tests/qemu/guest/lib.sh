@@ -97,6 +97,31 @@ wait_exited() {
 	done
 }
 
+# sid_of BDF: the function's requester ID, 4 hex digits
+sid_of() {
+	local b=${1#0000:} d
+	d=${b#*:}
+	printf %04x $(( (0x${b%%:*} << 8) | (0x${d%%.*} << 3) | ${d#*.} ))
+}
+
+# model_trace_res BDF: sets timeout_re and fence_re, the lines of QEMU's
+# trace that say the machine's IOMMU model timed out on the function, and
+# that it saw the function's fence, for the host's qemu-trace checks.
+model_trace_res() {
+	local sid sidx
+	sid=$(sid_of "$1")
+	sidx=$(printf %x "0x$sid")	# as QEMU prints it: no leading zeros
+	case "$ATSTEST_MACHINE" in
+	vtd*)	timeout_re="vtd_inv_qi_ite[[:space:]].*sid[[:space:]]0x$sid"
+		fence_re="vtd_inv_desc_cc_devices[[:space:]]context[[:space:]]invalidate[[:space:]]devices[[:space:]]sid[[:space:]]0x$sidx[[:space:]]" ;;
+	amd*)	timeout_re="amdvi_iotlb_inv_timeout.*devid[[:space:]]0x$sid"
+		fence_re="amdvi_devtab_inval.*${1#0000:}" ;;
+	smmuv3*) timeout_re="smmuv3_cmdq_atc_inv_timeout[[:space:]].*sid=0x$sidx[[:space:]]"
+		fence_re="smmuv3_cmdq_cfgi_ste[[:space:]]streamid=[[:space:]]0x$sidx\$" ;;
+	*)	fail "no model trace for the machine $ATSTEST_MACHINE" ;;
+	esac
+}
+
 # report BDF: a simulated ATC invalidation timeout reported for BDF
 report() { echo "$1" > $ATS_DEBUGFS/report; }
 

@@ -30,11 +30,6 @@ done
 vd_of() { basename "$(ls -d /sys/bus/pci/devices/$1/virtio*/block/vd* 2>/dev/null | head -n 1)"; }
 cdisk=/dev/$(vd_of "$culprit")
 bdisk=/dev/$(vd_of "$bystander")
-sid_of() {	# BDF -> 4 hex digits
-	local b=${1#0000:} d
-	d=${b#*:}
-	printf %04x $(( (0x${b%%:*} << 8) | (0x${d%%.*} << 3) | ${d#*.} ))
-}
 csid=$(sid_of "$culprit")
 bsid=$(sid_of "$bystander")
 cfences=$(ats_attr "$culprit" fences)
@@ -94,15 +89,7 @@ sleep 1
 
 # What the host checks in QEMU's trace of the window (parse.sh); asked
 # for first, so that a scenario that fails half-way still gets them
-sidx=$(printf %x "0x$csid")	# as QEMU prints it: no leading zeros
-case "$ATSTEST_MACHINE" in
-vtd*)	timeout_re="vtd_inv_qi_ite[[:space:]].*sid[[:space:]]0x$csid"
-	fence_re="vtd_inv_desc_cc_devices[[:space:]]context[[:space:]]invalidate[[:space:]]devices[[:space:]]sid[[:space:]]0x$sidx[[:space:]]" ;;
-amd*)	timeout_re="amdvi_iotlb_inv_timeout.*devid[[:space:]]0x$csid"
-	fence_re="amdvi_devtab_inval.*${culprit#0000:}" ;;
-smmuv3*) timeout_re="smmuv3_cmdq_atc_inv_timeout[[:space:]].*sid=0x$sidx[[:space:]]"
-	fence_re="smmuv3_cmdq_cfgi_ste[[:space:]]streamid=[[:space:]]0x$sidx\$" ;;
-esac
+model_trace_res "$culprit"
 echo "# qemu-trace-check stuck 40-stuck-under-io/model-timeout-reported 1 $timeout_re" > /dev/console
 echo "# qemu-trace-check stuck 40-stuck-under-io/model-culprit-reset 1 pcie_ats_inv_reset[[:space:]]ats0" > /dev/console
 echo "# qemu-trace-none stuck 40-stuck-under-io/model-no-atc-inv-while-fenced $fence_re pcie_ats_inv_unanswered[[:space:]]ats0 pcie_ats_inv_reset[[:space:]]ats0" > /dev/console
