@@ -10,7 +10,7 @@
 # four vCPUs, and a second ATS disk (id=ats1, /dev/vdb), the bystander whose
 # own flushes run beside the culprit's: the machines for the scenarios in
 # which a function stops answering ATS invalidations (x-ats-stuck). On VT-d
-# they also have an NVMe controller with ATS (id=nvme0).
+# and SMMUv3 they also have an NVMe controller with ATS (id=nvme0).
 # The ATS device is virtio-blk-pci with ats=on behind a pcie-root-port: on
 # the root bus a device has no extended config space, so no ATS capability.
 
@@ -167,6 +167,7 @@ machine_smmuv3() {
 		# ATC invalidations, and the localisation must tell them apart
 		blk_behind_root_port ",iommu_platform=on,addr=0.0,multifunction=on"
 		QEMU+=(-device virtio-rng-pci,id=ats2,bus=rp1,addr=0.1,ats=on,iommu_platform=on,disable-legacy=on)
+		nvme_behind_root_port
 	fi
 	stuck_variant ",iommu_platform=on"
 	[ -z "${HW_TIMEOUT_MS:-}" ] ||

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# machines: vtd:2000 vtd-sm:2000
+# machines: vtd:2000 vtd-sm:2000 smmuv3:500 smmuv3:5000
 # timeout: 240
 # An NVMe controller with ATS (qemu/patches/0003) stops answering ATS
 # invalidations while files are written to a mounted filesystem on it.
@@ -26,17 +26,13 @@ ns=$(basename "$(ls -d /sys/bus/pci/devices/$nvme/nvme/nvme*/nvme*n1 2>/dev/null
 [ -n "$ns" ] || fail "$nvme: no namespace block device"
 dev=/dev/$ns
 devno=$(cat /sys/block/$ns/dev)
-b=${nvme#0000:}
-d=${b#*:}
-sid=$(( (0x${b%%:*} << 8) | (0x${d%%.*} << 3) | ${d#*.} ))
-sidx=$(printf %x $sid)		# as QEMU prints it in cc-devices
 fences=$(ats_attr "$nvme" fences)
 recoveries=$(ats_attr "$nvme" recoveries)
 others=
 for f in $(pci_devices_with 0x1af4:0x1042); do
 	others="$others $f:$(ats_attr "$f" fences)"
 done
-info "$nvme ($dev, $devno, SID 0x$sidx), IOMMU timeout $ATSTEST_HW_TIMEOUT_MS ms, $(nproc) CPUs"
+info "$nvme ($dev, $devno, SID $(sid_of "$nvme")), IOMMU timeout $ATSTEST_HW_TIMEOUT_MS ms, $(nproc) CPUs"
 
 mke2fs -q "$dev" > /dev/null 2>&1 || fail "mke2fs $dev"
 mkdir -p /mnt/nvme
@@ -71,9 +67,10 @@ writer 0 w0
 writer $((1 % io)) w1
 sleep 1
 
-echo "# qemu-trace-check nvme 16-nvme-keeps-its-mount/model-timeout-reported 1 vtd_inv_qi_ite[[:space:]].*sid[[:space:]]0x$(printf %04x $sid)" > /dev/console
+model_trace_res "$nvme"
+echo "# qemu-trace-check nvme 16-nvme-keeps-its-mount/model-timeout-reported 1 $timeout_re" > /dev/console
 echo "# qemu-trace-check nvme 16-nvme-keeps-its-mount/model-reset 1 pcie_ats_inv_reset[[:space:]]nvme0" > /dev/console
-echo "# qemu-trace-none nvme 16-nvme-keeps-its-mount/model-no-atc-inv-while-fenced vtd_inv_desc_cc_devices[[:space:]]context[[:space:]]invalidate[[:space:]]devices[[:space:]]sid[[:space:]]0x$sidx[[:space:]] pcie_ats_inv_unanswered[[:space:]]nvme0 pcie_ats_inv_reset[[:space:]]nvme0" > /dev/console
+echo "# qemu-trace-none nvme 16-nvme-keeps-its-mount/model-no-atc-inv-while-fenced $fence_re pcie_ats_inv_unanswered[[:space:]]nvme0 pcie_ats_inv_reset[[:space:]]nvme0" > /dev/console
 echo "# qemu-trace-begin nvme" > /dev/console
 logged=$(dmesg | wc -l)
 ats_stuck nvme0 on
