@@ -69,8 +69,8 @@ disk_md5=$(md5sum "$DISK" | cut -d' ' -f1)
 # The bystander disk of the MACHINE:T variants: a copy
 DISK2=$work/disk2.img
 [ -z "$HW_TIMEOUT_MS" ] || cp "$DISK" "$DISK2"
-# The NVMe controller's disk (VT-d's MACHINE:T variants): empty at each
-# boot, the scenario makes its filesystem
+# The NVMe controller's disk (the VT-d and SMMUv3 MACHINE:T variants):
+# empty at each boot, the scenario makes its filesystem
 NVME_DISK=$work/nvme.img
 if [ -n "$HW_TIMEOUT_MS" ]; then
 	rm -f "$NVME_DISK"

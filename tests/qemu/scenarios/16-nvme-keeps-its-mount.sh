@@ -28,9 +28,11 @@ dev=/dev/$ns
 devno=$(cat /sys/block/$ns/dev)
 fences=$(ats_attr "$nvme" fences)
 recoveries=$(ats_attr "$nvme" recoveries)
-others=
-for f in $(pci_devices_with 0x1af4:0x1042); do
-	others="$others $f:$(ats_attr "$f" fences)"
+others=		# every other function the layer watches, with its fences
+for f in /sys/bus/pci/devices/*/ats_recovery; do
+	f=${f%/ats_recovery}
+	f=${f##*/}
+	[ "$f" = "$nvme" ] || others="$others $f:$(ats_attr "$f" fences)"
 done
 info "$nvme ($dev, $devno, SID $(sid_of "$nvme")), IOMMU timeout $ATSTEST_HW_TIMEOUT_MS ms, $(nproc) CPUs"
 
@@ -129,4 +131,4 @@ for f in before-1 before-2 before-3 before-4 after $(cat /tmp/synced 2>/dev/null
 	[ "$(md5sum < $M/$f | cut -d' ' -f1)" = "$want" ] || fail "$M/$f differs after a fresh mount"
 done
 umount $M
-info "fences $fences -> $(ats_attr "$nvme" fences) ($(ats_attr "$nvme" last_reason)), recovered through the nvme driver's handlers; $devno kept its mount; $nsynced synced files intact, $nfailed writes failed where their writer saw it"
+info "fences $fences -> $(ats_attr "$nvme" fences) ($(ats_attr "$nvme" last_reason)), $(echo $others | wc -w) other functions not fenced, recovered through the nvme driver's handlers; $devno kept its mount; $nsynced synced files intact, $nfailed writes failed where their writer saw it"
