@@ -70,11 +70,11 @@ disk_md5=$(md5sum "$DISK" | cut -d' ' -f1)
 DISK2=$work/disk2.img
 [ -z "$HW_TIMEOUT_MS" ] || cp "$DISK" "$DISK2"
 # The NVMe controller's disk (the VT-d and SMMUv3 MACHINE:T variants):
-# empty at each boot, the scenario makes its filesystem
+# empty (sparse) at each boot, the scenario makes its filesystem
 NVME_DISK=$work/nvme.img
 if [ -n "$HW_TIMEOUT_MS" ]; then
 	rm -f "$NVME_DISK"
-	truncate -s 64M "$NVME_DISK"
+	truncate -s 256M "$NVME_DISK"
 fi
 
 # Fill ARCH first (KERNEL and INITRD are only known after).

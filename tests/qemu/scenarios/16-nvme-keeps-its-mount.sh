@@ -40,7 +40,7 @@ mke2fs -q "$dev" > /dev/null 2>&1 || fail "mke2fs $dev"
 mkdir -p /mnt/nvme
 mount -t ext2 "$dev" /mnt/nvme || fail "mount $dev"
 M=/mnt/nvme
-dd if=/dev/urandom of=/tmp/pattern bs=64k count=4 2>/dev/null
+dd if=/dev/urandom of=/tmp/pattern bs=64k count=1 2>/dev/null
 want=$(md5sum < /tmp/pattern | cut -d' ' -f1)
 # Files written and synced before the fault: what must survive it
 for i in 1 2 3 4; do
@@ -48,16 +48,25 @@ for i in 1 2 3 4; do
 done
 
 # Writers on two CPUs, each recording a file once its fsync returned
-# (synced) or failed (failed). The last CPU runs none (scenario 40 says why).
-rm -f /tmp/stop /tmp/synced /tmp/failed
+# (synced) or failed (failed, with dd's error). The last CPU runs none
+# (scenario 40 says why). How many files they write before the fence
+# depends on the machine's speed and the IOMMU timeout; a writer pauses
+# while less than 32 MiB are free, so that a full filesystem never
+# passes for a failure of the recovery.
+rm -f /tmp/stop /tmp/synced /tmp/failed /tmp/paused
 trap 'touch /tmp/stop; echo "# qemu-trace-end nvme" > /dev/console' EXIT
 writer() {	# CPU NAME
 	taskset -c "$1" sh -c "i=0; while [ ! -e /tmp/stop ]; do
+		if [ \$(df -k $M | awk 'NR == 2 { print \$4 }') -lt 32768 ]; then
+			echo $2 >> /tmp/paused
+			sleep 0.2
+			continue
+		fi
 		i=\$((i + 1))
-		if dd if=/tmp/pattern of=$M/$2-\$i bs=64k conv=fsync 2>/dev/null; then
+		if dd if=/tmp/pattern of=$M/$2-\$i bs=64k conv=fsync 2> /tmp/dd.$2; then
 			echo $2-\$i >> /tmp/synced
 		else
-			echo $2-\$i >> /tmp/failed
+			echo \"$2-\$i: \$(grep -m 1 dd: /tmp/dd.$2)\" >> /tmp/failed
 		fi
 	done" > /dev/null 2>&1 &
 	pids="$pids $!"
@@ -119,8 +128,11 @@ for f in before-1 before-2 before-3 before-4 $(cat /tmp/synced 2>/dev/null); do
 	nsynced=$((nsynced + 1))
 done
 nfailed=$(cat /tmp/failed 2>/dev/null | wc -l)
+[ "$nsynced" -gt 4 ] || fail "the writers synced no file: nothing was being written when the controller stopped answering"
+[ "$nfailed" = 0 ] || info "writes that failed where their writer saw it: $(head -n 3 /tmp/failed | tr '\n' ';')"
 # After the recovery: a new file, synced and read back from the device
-dd if=/tmp/pattern of=$M/after bs=64k conv=fsync 2>/dev/null || fail "write $M/after after the recovery"
+dd if=/tmp/pattern of=$M/after bs=64k conv=fsync 2> /tmp/dd.after ||
+	fail "write $M/after after the recovery: $(grep -m 1 dd: /tmp/dd.after); $(df -k $M | tail -n 1)"
 echo 3 > /proc/sys/vm/drop_caches
 [ "$(md5sum < $M/after | cut -d' ' -f1)" = "$want" ] || fail "$M/after does not read back after the recovery"
 
@@ -131,4 +143,4 @@ for f in before-1 before-2 before-3 before-4 after $(cat /tmp/synced 2>/dev/null
 	[ "$(md5sum < $M/$f | cut -d' ' -f1)" = "$want" ] || fail "$M/$f differs after a fresh mount"
 done
 umount $M
-info "fences $fences -> $(ats_attr "$nvme" fences) ($(ats_attr "$nvme" last_reason)), $(echo $others | wc -w) other functions not fenced, recovered through the nvme driver's handlers; $devno kept its mount; $nsynced synced files intact, $nfailed writes failed where their writer saw it"
+info "fences $fences -> $(ats_attr "$nvme" fences) ($(ats_attr "$nvme" last_reason)), $(echo $others | wc -w) other functions not fenced, recovered through the nvme driver's handlers; $devno kept its mount; $nsynced synced files intact, $nfailed writes failed where their writer saw it, writers paused for space $(cat /tmp/paused 2>/dev/null | wc -l) times"
