@@ -46,8 +46,9 @@ scen 'SID|fence:'
 
 cat <<'EOF'
 
-4. Recovery through the device's own driver. The virtio disk's driver has no PCI
-   error handlers: unbind, reset with ATS fenced, bind again (guest kernel log):
+4. Recovery through the device's own driver. virtio-pci's error handlers quiesce
+   the virtio disk, the function is reset with ATS fenced, they restart it in
+   place: the same /dev/vda (guest kernel log):
 EOF
 klog '01:00.0: (recovery|ATS unfenced|ATC invalidation timeout \(injected\))' 6
 

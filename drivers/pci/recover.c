@@ -7,7 +7,8 @@
  * because it stopped answering ATC invalidations, its own driver takes part
  * the same way (Documentation/PCI/pci-error-recovery.rst): error_detected(),
  * a reset of the function, slot_reset(), resume(). A driver without error
- * handlers gets the fallback EEH uses: unbind, reset, rebind.
+ * handlers, or one that answers it cannot take part, gets the fallback EEH
+ * uses: unbind, reset, rebind.
  */
 #include <linux/device.h>
 #include <linux/iommu-ats-recovery.h>
@@ -37,13 +38,13 @@ static int pci_recover_reset(struct pci_dev *pdev)
 	return ret;
 }
 
-static int pci_recover_unaware(struct pci_dev *pdev)
+static int pci_recover_unaware(struct pci_dev *pdev, const char *why)
 {
 	struct device *dev = &pdev->dev;
 	bool bound = dev->driver;
 	int ret;
 
-	pci_info(pdev, "recovery: the driver has no error handlers: unbind, reset, rebind\n");
+	pci_info(pdev, "recovery: %s: unbind, reset, rebind\n", why);
 	if (bound)
 		device_release_driver(dev);
 
@@ -102,8 +103,10 @@ static void pci_recover_give_up(struct pci_dev *pdev,
  * is required whatever the driver answers short of DISCONNECT);
  * mmio_enabled() for a driver that answered CAN_RECOVER; a reset of the
  * function by its best method; slot_reset(), which must answer RECOVERED;
- * resume(); with the uevents AER sends. A driver without error handlers
- * is unbound, the function reset and the driver bound again. DISCONNECT,
+ * resume(); with the uevents AER sends. A driver without error handlers,
+ * or whose error_detected() answers PCI_ERS_RESULT_NO_AER_DRIVER (it
+ * cannot keep its device across a reset), is unbound, the function reset
+ * and the driver bound again. DISCONNECT,
  * or a reset that fails, ends the flow with error_detected() of
  * pci_channel_io_perm_failure and a DISCONNECT uevent; the IOMMU keeps
  * the function fenced, and config space stays reachable for a later reset.
@@ -146,15 +149,24 @@ int pci_recover_function(struct pci_dev *pdev)
 
 	if (!err || !err->error_detected) {
 		device_unlock(&pdev->dev);
-		ret = pci_recover_unaware(pdev);
-		pci_dev_err_recovery_unlock(pdev);
-		pm_runtime_put(&pdev->dev);
-		return ret;
+		ret = pci_recover_unaware(pdev, "the driver has no error handlers");
+		goto unlocked;
 	}
 
 	pci_dev_set_io_state(pdev, pci_channel_io_frozen);
 	pci_uevent_ers(pdev, PCI_ERS_RESULT_NONE);
 	res = err->error_detected(pdev, pci_channel_io_frozen);
+	/*
+	 * The vote pcie_do_recovery() gives a driver without error handlers,
+	 * answered by a bus driver whose client cannot take part (virtio-pci
+	 * for a virtio driver without reset_prepare()): the same fallback.
+	 */
+	if (res == PCI_ERS_RESULT_NO_AER_DRIVER) {
+		pci_dev_set_io_state(pdev, pci_channel_io_normal);
+		device_unlock(&pdev->dev);
+		ret = pci_recover_unaware(pdev, "the driver cannot recover the function in place");
+		goto unlocked;
+	}
 	if (res == PCI_ERS_RESULT_CAN_RECOVER && err->mmio_enabled)
 		res = err->mmio_enabled(pdev);
 	if (res == PCI_ERS_RESULT_DISCONNECT) {
@@ -188,6 +200,7 @@ failed:
 	pci_recover_give_up(pdev, err);
 out:
 	device_unlock(&pdev->dev);
+unlocked:
 	pci_dev_err_recovery_unlock(pdev);
 	pm_runtime_put(&pdev->dev);
 	return ret;

@@ -19,6 +19,7 @@ mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,mnt,tests/scenarios,lib/modules}
 cp "$bb" "$root/bin/busybox"
 cp "$TOP/tests/qemu/guest/init" "$root/init"
 cp "$TOP/tests/qemu/guest/lib.sh" "$root/tests/lib.sh"
+cp "$TOP/tests/qemu/guest/keeps-its-mount.sh" "$root/tests/keeps-its-mount.sh"
 cp "$TOP"/tests/qemu/scenarios/*.sh "$root/tests/scenarios/"
 # Upstream's iommufd selftests and our test programs (workspace/selftests.sh),
 # where built

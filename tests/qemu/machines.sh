@@ -64,14 +64,19 @@ stuck_variant() {	# $1: extra virtio-blk-pci properties of the bystander
 	       -trace pcie_ats_inv_reset -trace pcie_ats_inv_abandoned -trace pcie_ats_unsafe_sync)
 }
 
-# An NVMe controller with ATS (qemu/patches/0003) on an empty disk
-# (NVME_DISK), behind a root port of its own: the function whose Linux
-# driver has pci_error_handlers, so that its recovery after a real
-# (emulated) timeout runs through them (16-nvme-keeps-its-mount).
-nvme_behind_root_port() {
+# Two disks for a filesystem, empty at each boot, each behind a root port
+# of its own, whose drivers recover them through pci_error_handlers after
+# a real (emulated) timeout: an NVMe controller with ATS (qemu/patches/0003,
+# NVME_DISK; 16-nvme-keeps-its-mount) and a virtio-blk disk with ATS
+# (VBLK_DISK; virtio-pci's handlers, 17-virtio-blk-keeps-its-mount).
+# ARGS: the virtio device's options of the machine (iommu_platform).
+disks_to_mount_behind_root_ports() {
 	QEMU+=(-device pcie-root-port,id=rp4,bus=pcie.0,chassis=4,slot=4
 	       -drive "file=$NVME_DISK,if=none,id=disk2,format=raw"
-	       -device "nvme,id=nvme0,bus=rp4,drive=disk2,serial=ats-nvme0,ats=on")
+	       -device "nvme,id=nvme0,bus=rp4,drive=disk2,serial=ats-nvme0,ats=on"
+	       -device pcie-root-port,id=rp5,bus=pcie.0,chassis=5,slot=5
+	       -drive "file=$VBLK_DISK,if=none,id=disk3,format=raw"
+	       -device "virtio-blk-pci,id=vblk0,bus=rp5,drive=disk3,serial=ats-vblk0,ats=on,disable-legacy=on$1")
 }
 
 # VT-d: queued invalidation, device-IOTLB (ATSR), interrupt remapping
@@ -91,7 +96,7 @@ machine_vtd() {
 	       -device virtio-rng-pci,id=rng0,bus=rp2,ats=on,iommu_platform=on,disable-legacy=on)
 	stuck_variant ",iommu_platform=on"
 	if [ -n "${HW_TIMEOUT_MS:-}" ]; then
-		nvme_behind_root_port
+		disks_to_mount_behind_root_ports ",iommu_platform=on"
 		QEMU+=(-trace 'vtd_devtlb_wait_*' -trace 'vtd_inv_qi_ite*'
 		       -trace vtd_inv_desc_cc_devices)
 	fi
@@ -167,7 +172,7 @@ machine_smmuv3() {
 		# ATC invalidations, and the localisation must tell them apart
 		blk_behind_root_port ",iommu_platform=on,addr=0.0,multifunction=on"
 		QEMU+=(-device virtio-rng-pci,id=ats2,bus=rp1,addr=0.1,ats=on,iommu_platform=on,disable-legacy=on)
-		nvme_behind_root_port
+		disks_to_mount_behind_root_ports ",iommu_platform=on"
 	fi
 	stuck_variant ",iommu_platform=on"
 	[ -z "${HW_TIMEOUT_MS:-}" ] ||

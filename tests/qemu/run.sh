@@ -69,12 +69,15 @@ disk_md5=$(md5sum "$DISK" | cut -d' ' -f1)
 # The bystander disk of the MACHINE:T variants: a copy
 DISK2=$work/disk2.img
 [ -z "$HW_TIMEOUT_MS" ] || cp "$DISK" "$DISK2"
-# The NVMe controller's disk (the VT-d and SMMUv3 MACHINE:T variants):
-# empty (sparse) at each boot, the scenario makes its filesystem
+# The disks of the NVMe controller and of vblk0 (the VT-d and SMMUv3
+# MACHINE:T variants): empty (sparse) at each boot, the scenarios make
+# their filesystems
 NVME_DISK=$work/nvme.img
+VBLK_DISK=$work/vblk.img
 if [ -n "$HW_TIMEOUT_MS" ]; then
-	rm -f "$NVME_DISK"
+	rm -f "$NVME_DISK" "$VBLK_DISK"
 	truncate -s 256M "$NVME_DISK"
+	truncate -s 256M "$VBLK_DISK"
 fi
 
 # Fill ARCH first (KERNEL and INITRD are only known after).
