@@ -79,6 +79,18 @@ disks_to_mount_behind_root_ports() {
 	       -device "virtio-blk-pci,id=vblk0,bus=rp5,drive=disk3,serial=ats-vblk0,ats=on,disable-legacy=on$1")
 }
 
+# Two virtio-net functions with ATS, each behind a root port of its own,
+# on one QEMU hub and nothing else: traffic between them stays inside the
+# guest (18-virtio-net-keeps-its-interface). No option ROM: the guest
+# boots no firmware from them. ARGS: the machine's virtio options.
+nics_on_a_hub_behind_root_ports() {
+	QEMU+=(-netdev hubport,id=hub0port0,hubid=0 -netdev hubport,id=hub0port1,hubid=0
+	       -device pcie-root-port,id=rp6,bus=pcie.0,chassis=6,slot=6
+	       -device "virtio-net-pci,id=net0,bus=rp6,netdev=hub0port0,mac=52:54:00:a7:50:00,romfile=,ats=on,disable-legacy=on$1"
+	       -device pcie-root-port,id=rp7,bus=pcie.0,chassis=7,slot=7
+	       -device "virtio-net-pci,id=net1,bus=rp7,netdev=hub0port1,mac=52:54:00:a7:50:01,romfile=,ats=on,disable-legacy=on$1")
+}
+
 # VT-d: queued invalidation, device-IOTLB (ATSR), interrupt remapping
 # (needs the split irqchip). caching-mode=on makes the model see every
 # mapping change. ATS is enabled on the virtio disk.
@@ -97,6 +109,7 @@ machine_vtd() {
 	stuck_variant ",iommu_platform=on"
 	if [ -n "${HW_TIMEOUT_MS:-}" ]; then
 		disks_to_mount_behind_root_ports ",iommu_platform=on"
+		nics_on_a_hub_behind_root_ports ",iommu_platform=on"
 		QEMU+=(-trace 'vtd_devtlb_wait_*' -trace 'vtd_inv_qi_ite*'
 		       -trace vtd_inv_desc_cc_devices)
 	fi
@@ -173,6 +186,7 @@ machine_smmuv3() {
 		blk_behind_root_port ",iommu_platform=on,addr=0.0,multifunction=on"
 		QEMU+=(-device virtio-rng-pci,id=ats2,bus=rp1,addr=0.1,ats=on,iommu_platform=on,disable-legacy=on)
 		disks_to_mount_behind_root_ports ",iommu_platform=on"
+		nics_on_a_hub_behind_root_ports ",iommu_platform=on"
 	fi
 	stuck_variant ",iommu_platform=on"
 	[ -z "${HW_TIMEOUT_MS:-}" ] ||
