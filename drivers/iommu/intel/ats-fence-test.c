@@ -204,9 +204,22 @@ static void vtd_ite_without_sid_suspects(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sids[0], 0x0100);
 	KUNIT_EXPECT_EQ(test, sids[1], 0x0208);
 
+	/*
+	 * The aborted submission was the last one queued: the hardware fetched
+	 * everything, IQH == IQT, and slots 9-10 are free again
+	 */
+	status[9] = QI_FREE;
+	status[10] = QI_FREE;
+	KUNIT_ASSERT_EQ(test, qi_ite_suspects(ring, 5, 12, status, 9, 9, 0x4000,
+					      sids, ARRAY_SIZE(sids)), 2U);
+	KUNIT_EXPECT_EQ(test, sids[0], 0x0100);
+	KUNIT_EXPECT_EQ(test, sids[1], 0x0208);
+
 	/* Nothing pending: no suspect */
 	status[8] = QI_DONE;
 	KUNIT_EXPECT_EQ(test, qi_ite_suspects(ring, 5, 12, status, 9, 11, 0x4000,
+					      sids, ARRAY_SIZE(sids)), 0U);
+	KUNIT_EXPECT_EQ(test, qi_ite_suspects(ring, 5, 12, status, 9, 9, 0x4000,
 					      sids, ARRAY_SIZE(sids)), 0U);
 }
 

@@ -207,7 +207,9 @@ static bool qi_desc_is_wait(const struct qi_desc *desc, u64 noop_addr)
  * descriptor in a submission the hardware fetched whose wait has not
  * completed, i.e. whose wait the ITE aborts. Walks the fetched slots back
  * from @head - 1 to @tail (IQH and IQT as slot indexes of the ring of @len
- * descriptors of 1 << @shift bytes, @status the slots' status): a wait
+ * descriptors of 1 << @shift bytes, @status the slots' status); all of
+ * them when @head == @tail, the hardware having fetched every descriptor
+ * (the aborted submission was the last one queued). A wait
  * still QI_IN_USE starts such a submission, a completed one (QI_DONE, not
  * yet freed by its submitter) one that is not. The waits that replaced
  * neutralised descriptors (their status address @noop_addr) end nothing.
@@ -219,11 +221,13 @@ qi_ite_suspects(const void *ring, unsigned int shift, unsigned int len,
 		u64 noop_addr, u16 *sids, unsigned int max)
 {
 	unsigned int i = head % len, n = 0, j;
+	/* All but [IQH, IQT): every slot when the hardware fetched them all */
+	unsigned int left = len - (tail % len + len - i) % len;
 	const struct qi_desc *desc;
 	bool aborted = false;
 	u16 sid;
 
-	while (i != tail % len) {
+	while (left--) {
 		i = (i + len - 1) % len;
 		desc = ring + (i << shift);
 		if (qi_desc_is_wait(desc, noop_addr)) {
