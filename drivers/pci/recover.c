@@ -63,6 +63,9 @@ static int pci_recover_unaware(struct pci_dev *pdev, const char *why)
 	}
 	if (bound && device_attach(dev) <= 0)
 		pci_warn(pdev, "recovery: no driver bound after the reset\n");
+	else
+		pci_info(pdev, "recovery: reset%s\n",
+			 bound ? " and bound to its driver again" : "");
 	pci_uevent_ers(pdev, PCI_ERS_RESULT_RECOVERED);
 	return 0;
 }

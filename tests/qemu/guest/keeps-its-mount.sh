@@ -74,13 +74,21 @@ echo "# qemu-trace-check $KM_QOM_ID $KM_SCENARIO/model-reset 1 pcie_ats_inv_rese
 echo "# qemu-trace-none $KM_QOM_ID $KM_SCENARIO/model-no-atc-inv-while-fenced $fence_re pcie_ats_inv_unanswered[[:space:]]$KM_QOM_ID pcie_ats_inv_reset[[:space:]]$KM_QOM_ID" > /dev/console
 echo "# qemu-trace-begin $KM_QOM_ID" > /dev/console
 logged=$(dmesg | wc -l)
+mark_recovery "$KM_BDF"
 ats_stuck $KM_QOM_ID on
 info "$KM_QOM_ID ($KM_BDF) no longer answers ATS invalidations"
 
 t0=$(date +%s)
 wait_fenced "$KM_BDF" "$fences" $((ATSTEST_HW_TIMEOUT_MS / 1000 + 30))
-info "$KM_BDF fenced $(( $(date +%s) - t0 )) s after it stopped answering"
+# What was in flight when the fence was seen (the block layer's count of
+# requests issued and not completed), and what was synced from then until
+# the recovery ended: what became of the requests caught by the fault
+inflight=$(cat /sys/block/$ns/inflight | awk '{ print $1 " reads, " $2 " writes" }')
+at_fence=$(cat /tmp/synced 2>/dev/null | wc -l)
+info "$KM_BDF fenced $(( $(date +%s) - t0 )) s after it stopped answering; in flight then: $inflight"
 wait_state "$KM_BDF" ok 60
+wait_recovery_ended "$KM_BDF"
+info "files synced from the fence to the end of the recovery: $(( $(cat /tmp/synced 2>/dev/null | wc -l) - at_fence ))"
 sleep 2		# the writers go on through the recovered controller
 touch /tmp/stop
 wait_exited 20 $pids

@@ -163,6 +163,30 @@ vda_pattern_md5() {
 # dmesg_has TEXT: the kernel log has TEXT
 dmesg_has() { dmesg | grep -qF -- "$1"; }
 
+# recovery_ends BDF: how many of the kernel log lines that end a recovery
+# of the function through pci_recover_function() there are so far
+recovery_ends() {
+	dmesg | grep -cE -- "$1: recovery: (reset and resumed by its driver|reset and bound to its driver again|reset$|no driver bound|reset failed|the driver asked to disconnect|the driver could not restart)" || true
+}
+
+# mark_recovery BDF: before a fault, what wait_recovery_ended counts from
+mark_recovery() { RECOVERY_ENDS=$(recovery_ends "$1"); }
+
+# wait_recovery_ended BDF [SECONDS]: waits for the kernel log line that ends
+# the function's recovery since mark_recovery. Its state turns ok at the
+# unfence, inside the reset: the driver's slot_reset()/resume(), or the
+# rebind of the fallback, run after. Fails the scenario after SECONDS
+# (default 30).
+wait_recovery_ended() {
+	local i=0
+	while [ "$(recovery_ends "$1")" -le "${RECOVERY_ENDS:-0}" ] && [ $i -lt $(( ${2:-30} * 10 )) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(recovery_ends "$1")" -gt "${RECOVERY_ENDS:-0}" ] ||
+		fail "the recovery of $1 did not end within ${2:-30} s (kernel log)"
+}
+
 # hold_fenced BDF: policy manual, a reported timeout, and the function held
 # FENCED (no recovery), with its driver not called
 hold_fenced() {

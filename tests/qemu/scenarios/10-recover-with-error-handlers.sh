@@ -15,8 +15,10 @@ fences=$(ats_attr "$rng" fences)
 recoveries=$(ats_attr "$rng" recoveries)
 resets=$(ats_attr "$rng" resets)
 
+mark_recovery "$rng"
 report "$rng"
 wait_state "$rng" ok
+wait_recovery_ended "$rng"
 info "$rng: fenced and recovered; state $(ats_attr "$rng" state)"
 
 ev=$(errtest_events)

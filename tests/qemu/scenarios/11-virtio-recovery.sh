@@ -25,8 +25,10 @@ want=$(md5sum < /tmp/pattern | cut -d' ' -f1)
 info "wrote 1 MiB (md5 $want) to /dev/vda ($devno) at 4 MiB"
 
 exec 3< /dev/vda		# an opener across the recovery
+mark_recovery "$blk"
 report "$blk"
 wait_state "$blk" ok 60
+wait_recovery_ended "$blk"
 [ "$(ats_attr "$blk" recoveries)" = $((recoveries + 1)) ] || fail "recoveries of $blk did not go up by one"
 dmesg_has "$blk: recovery: reset and resumed by its driver" ||
 	fail "$blk was not recovered through virtio-pci's error handlers"
@@ -53,8 +55,10 @@ fi
 [ "$(driver_of "$rng")" = virtio-pci ] || fail "$rng: bound to $(driver_of "$rng"), expected virtio-pci"
 [ "$(ats_state "$rng")" = enabled ] || fail "$rng: ATS is $(ats_state "$rng") before the test"
 recoveries=$(ats_attr "$rng" recoveries)
+mark_recovery "$rng"
 report "$rng"
 wait_state "$rng" ok 60
+wait_recovery_ended "$rng"
 [ "$(ats_attr "$rng" recoveries)" = $((recoveries + 1)) ] || fail "recoveries of $rng did not go up by one"
 dmesg_has "$rng: recovery: the driver cannot recover the function in place: unbind, reset, rebind" ||
 	fail "no unbind/reset/rebind line for $rng in the kernel log"

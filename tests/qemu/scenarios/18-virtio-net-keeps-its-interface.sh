@@ -91,6 +91,7 @@ echo "# qemu-trace-check net 18-virtio-net-keeps-its-interface/model-reset 1 pci
 echo "# qemu-trace-none net 18-virtio-net-keeps-its-interface/model-no-atc-inv-while-fenced $fence_re pcie_ats_inv_unanswered[[:space:]]net0 pcie_ats_inv_reset[[:space:]]net0" > /dev/console
 echo "# qemu-trace-begin net" > /dev/console
 logged=$(dmesg | wc -l)
+mark_recovery "$f0"
 ats_stuck net0 on
 info "net0 ($f0) no longer answers ATS invalidations"
 
@@ -98,6 +99,7 @@ t0=$(date +%s)
 wait_fenced "$f0" "$fences" $((ATSTEST_HW_TIMEOUT_MS / 1000 + 30))
 info "$f0 fenced $(( $(date +%s) - t0 )) s after it stopped answering"
 wait_state "$f0" ok 60
+wait_recovery_ended "$f0"
 touch /tmp/stop
 wait_exited 10 $pids
 echo "# qemu-trace-end net" > /dev/console

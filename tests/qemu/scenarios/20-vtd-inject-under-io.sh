@@ -34,8 +34,10 @@ rm -f /tmp/stop
 loop=$!
 sleep 1
 
+mark_recovery "$blk"
 echo "$blk 1" > $ATS_DEBUGFS/inject
 wait_state "$blk" ok 60
+wait_recovery_ended "$blk"
 sleep 2		# the loop goes on through the re-probed disk
 touch /tmp/stop
 wait $loop || true	# the last write may fail while the disk is unbound

@@ -50,8 +50,10 @@ info "sysfs reset: unfenced"
 
 # Recovery through the PCI path.
 echo auto > "/sys/bus/pci/devices/$blk/ats_recovery/policy"
+mark_recovery "$blk"
 report "$blk"
 wait_state "$blk" ok 60
+wait_recovery_ended "$blk"
 echo 0 > $T/tracing_on
 # Two fences, two unfences (recoveries): the sysfs reset's and this one.
 [ "$(ats_attr "$blk" recoveries)" = $((recoveries + 2)) ] || fail "recoveries did not go up by two"
