@@ -18,12 +18,7 @@ ns=${KM_DEV#/dev/}
 devno=$(cat /sys/block/$ns/dev)
 fences=$(ats_attr "$KM_BDF" fences)
 recoveries=$(ats_attr "$KM_BDF" recoveries)
-others=		# every other function the layer watches, with its fences
-for f in /sys/bus/pci/devices/*/ats_recovery; do
-	f=${f%/ats_recovery}
-	f=${f##*/}
-	[ "$f" = "$KM_BDF" ] || others="$others $f:$(ats_attr "$f" fences)"
-done
+others=$(others_fences "$KM_BDF")
 info "$KM_BDF ($dev, $devno, SID $(sid_of "$KM_BDF")), IOMMU timeout $ATSTEST_HW_TIMEOUT_MS ms, $(nproc) CPUs"
 
 mke2fs -q "$dev" > /dev/null 2>&1 || fail "mke2fs $dev"
@@ -99,17 +94,7 @@ log=$(dmesg | tail -n +$((logged + 1)))
 for line in "$@"; do
 	echo "$log" | grep -q "$line" || fail "no '$line' from the $KM_DRIVER driver's own handlers"
 done
-echo "$log" | grep -q "recovery: reset and resumed by its driver" ||
-	fail "the recovery did not end through the driver's handlers"
-if echo "$log" | grep -q "unbind, reset, rebind"; then
-	fail "the recovery unbound the $KM_DRIVER driver (the fallback for drivers that cannot recover in place)"
-fi
-[ "$(ats_attr "$KM_BDF" recoveries)" = $((recoveries + 1)) ] ||
-	fail "recoveries of $KM_BDF: $(ats_attr "$KM_BDF" recoveries), expected $((recoveries + 1))"
-[ "$(ats_state "$KM_BDF")" = enabled ] || fail "ATS is $(ats_state "$KM_BDF") on $KM_BDF after the recovery"
-for o in $others; do
-	[ "$(ats_attr "${o%:*}" fences)" = "${o##*:}" ] || fail "${o%:*} was fenced too: only $KM_BDF may be"
-done
+check_recovered_in_place "$KM_BDF" "$log" "$recoveries" "$others"
 
 # The same device, the same mount
 [ "$(cat /sys/block/$ns/dev 2>/dev/null)" = "$devno" ] ||

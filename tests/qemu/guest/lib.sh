@@ -163,6 +163,36 @@ vda_pattern_md5() {
 # dmesg_has TEXT: the kernel log has TEXT
 dmesg_has() { dmesg | grep -qF -- "$1"; }
 
+# others_fences BDF: every other function the layer watches, as BDF:FENCES
+others_fences() {
+	local f
+	for f in /sys/bus/pci/devices/*/ats_recovery; do
+		f=${f%/ats_recovery}
+		f=${f##*/}
+		[ "$f" = "$1" ] || printf '%s:%s ' "$f" "$(ats_attr "$f" fences)"
+	done
+}
+
+# check_recovered_in_place BDF LOG RECOVERIES OTHERS: after a fault of the
+# function (LOG: the kernel log since; RECOVERIES: its count before;
+# OTHERS: others_fences from before), the recovery ran through its
+# driver's error handlers, not the unbind/rebind fallback; it counted
+# once; ATS is enabled again; no other function was fenced.
+check_recovered_in_place() {
+	local o
+	echo "$2" | grep -q "$1: recovery: reset and resumed by its driver" ||
+		fail "$1 was not recovered through its driver's error handlers"
+	if echo "$2" | grep -q "$1: recovery: .*unbind, reset, rebind"; then
+		fail "the recovery unbound $1's driver: it must be recovered in place"
+	fi
+	[ "$(ats_attr "$1" recoveries)" = $(($3 + 1)) ] ||
+		fail "recoveries of $1: $(ats_attr "$1" recoveries), expected $(($3 + 1))"
+	[ "$(ats_state "$1")" = enabled ] || fail "ATS is $(ats_state "$1") on $1 after the recovery"
+	for o in $4; do
+		[ "$(ats_attr "${o%:*}" fences)" = "${o##*:}" ] || fail "${o%:*} was fenced too: only $1 may be"
+	done
+}
+
 # recovery_ends BDF: how many of the kernel log lines that end a recovery
 # of the function through pci_recover_function() there are so far
 recovery_ends() {

@@ -66,12 +66,7 @@ arping_ok $n0 10.77.0.1 10.77.0.2 || fail "no ARP reply from $n1 (10.77.0.2) to 
 ifindex=$(cat /sys/class/net/$n0/ifindex)
 fences=$(ats_attr "$f0" fences)
 recoveries=$(ats_attr "$f0" recoveries)
-others=
-for f in /sys/bus/pci/devices/*/ats_recovery; do
-	f=${f%/ats_recovery}
-	f=${f##*/}
-	[ "$f" = "$f0" ] || others="$others $f:$(ats_attr "$f" fences)"
-done
+others=$(others_fences "$f0")
 info "$f0 ($n0, ifindex $ifindex, SID $(sid_of "$f0")) and $f1 ($n1) on one hub pass ARP both ways; IOMMU timeout $ATSTEST_HW_TIMEOUT_MS ms"
 
 # Traffic both ways until the end: every packet net0 sends is unmapped
@@ -106,17 +101,7 @@ echo "# qemu-trace-end net" > /dev/console
 [ -z "$alive" ] || fail "traffic loops$alive still running 10 s after the recovery ended"
 
 log=$(dmesg | tail -n +$((logged + 1)))
-echo "$log" | grep -q "$f0: recovery: reset and resumed by its driver" ||
-	fail "$f0 was not recovered through virtio-pci's error handlers"
-if echo "$log" | grep -q "unbind, reset, rebind"; then
-	fail "the recovery unbound $f0: virtio-net must be recovered in place"
-fi
-[ "$(ats_attr "$f0" recoveries)" = $((recoveries + 1)) ] ||
-	fail "recoveries of $f0: $(ats_attr "$f0" recoveries), expected $((recoveries + 1))"
-[ "$(ats_state "$f0")" = enabled ] || fail "ATS is $(ats_state "$f0") on $f0 after the recovery"
-for o in $others; do
-	[ "$(ats_attr "${o%:*}" fences)" = "${o##*:}" ] || fail "${o%:*} was fenced too: only $f0 may be"
-done
+check_recovered_in_place "$f0" "$log" "$recoveries" "$others"
 
 # The same interface, with its configuration, passing traffic again
 [ -d /sys/class/net/$n0 ] || fail "$n0 is gone after the recovery: $(ls /sys/class/net | tr '\n' ' ')"
