@@ -108,6 +108,20 @@ judge suite-case-fails fail 0 "$good
 printf 'qemu/selftest/a reviews/x.md#1 what it shows\n' > "$tmp/xfail"
 XFAIL_LIST=$tmp/xfail judge expected-failure-is-skipped pass 0 "${good/ok 1 a/not ok 1 a # exit 1}"
 XFAIL_LIST=$tmp/xfail judge expected-failure-that-passes fail 0 "$good"
+# An expected kernel-log failure explains only the splats it names: a
+# KASAN report beside the expected lockup fails, as does a hang after it.
+printf 'qemu/selftest/kernel-log splats=hard.LOCKUP|Call.Trace: issue 0: the lockup\n' > "$tmp/xfail"
+lockup='watchdog: CPU1: Watchdog detected hard LOCKUP on cpu 0
+Call Trace:'
+XFAIL_LIST=$tmp/xfail judge expected-splat-is-skipped pass 0 "$good
+$lockup"
+XFAIL_LIST=$tmp/xfail judge unexpected-splat-beside-expected fail 0 "$good
+$lockup
+BUG: KASAN: wild-memory-access in do_raw_spin_lock+0x109/0x240"
+XFAIL_LIST=$tmp/xfail judge expected-splat-then-no-end fail 0 "${good%\# atstest: done}
+$lockup"
+XFAIL_LIST=$tmp/xfail judge expected-splat-then-hang fail 124 "$good
+$lockup"
 
 # --- the host's side of a boot: QMP requests from the guest -------------------
 # A fake QEMU (tests/harness/fake-qemu.py) asks for two QMP commands as a

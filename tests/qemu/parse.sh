@@ -15,17 +15,28 @@ shift 3
 # (tests/qemu/expected-failures): such a FAIL is reported as XFAIL, with
 # the finding, and counted as skipped; a PASS of one is a FAIL, so that the
 # marker goes with the fix.
+# A kernel-log entry names the splats its finding explains, as its second
+# field "splats=REGEX" (no spaces: write "." for one): a splat that REGEX
+# does not match, a hang or a guest that did not reach its end is a FAIL
+# all the same, so an expected lockup cannot hide a new bug.
 xfail_list=${XFAIL_LIST:-$(dirname "$0")/expected-failures}
 expected_failure() {	# NAME: prints the finding NAME is expected to fail by
 	[ -f "$xfail_list" ] || return 1
-	awk -v n="$1" '$1 == n { $1 = ""; sub(/^ +/, ""); print; found = 1 }
+	awk -v n="$1" '$1 == n { $1 = ""; sub(/^ +/, ""); sub(/^splats=[^ ]* +/, ""); print; found = 1 }
+		END { exit !found }' "$xfail_list"
+}
+expected_splats() {	# NAME: prints the regex of the splats NAME's finding explains
+	[ -f "$xfail_list" ] || return 1
+	awk -v n="$1" '$1 == n && $2 ~ /^splats=./ { print substr($2, 8); found = 1 }
 		END { exit !found }' "$xfail_list"
 }
 
 fails=0
-verdict() {	# PASS|FAIL name [reason]
+verdict() {	# PASS|FAIL|FAIL! name [reason]; FAIL! cannot be expected
 	local v=$1 name=qemu/$machine/$2 why=${3:-} finding
-	if finding=$(expected_failure "$name"); then
+	if [ "$v" = 'FAIL!' ]; then
+		v=FAIL
+	elif finding=$(expected_failure "$name"); then
 		case "$v" in
 		FAIL)	v=XFAIL why="expected, $finding: $why" ;;
 		PASS)	v=FAIL why="passed, but is marked as an expected failure ($finding): remove its line from tests/qemu/expected-failures" ;;
@@ -111,8 +122,19 @@ splat+='suspicious RCU usage|sleeping function called from invalid context|'
 splat+='INFO: task .* blocked for more than|soft lockup|hard LOCKUP|rcu_sched self-detected stall|'
 splat+='rcu: INFO: .* detected stalls|UBSAN:|KASAN:|kernel BUG at|Call Trace:'
 splats=$(printf '%s\n' "$clean" | grep -E "$splat" | head -n 5 || true)
+# The splats an expected failure of kernel-log does not explain
+unexplained=$(printf '%s\n' "$clean" | grep -E "$splat" || true)
+if explained=$(expected_splats "qemu/$machine/kernel-log"); then
+	unexplained=$(printf '%s\n' "$unexplained" | grep -vE "$explained" || true)
+fi
 if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
-	verdict FAIL kernel-log "timeout: the guest did not power off (last line: $(printf '%s\n' "$clean" | tail -n 1))"
+	verdict 'FAIL!' kernel-log "timeout: the guest did not power off (last line: $(printf '%s\n' "$clean" | tail -n 1))"
+elif [ -n "$unexplained" ] && expected_failure "qemu/$machine/kernel-log" > /dev/null; then
+	verdict 'FAIL!' kernel-log "kernel splat that its expected failure does not explain: $(printf '%s\n' "$unexplained" | head -n 1)"
+	{ printf '%s\n' "$clean" | grep -F -B 6 -m 1 -- "$(printf '%s\n' "$unexplained" | head -n 1)" || true; } | sed 's/^/    /'
+elif [ -n "$splats" ] && ! grep -q '^# atstest: done' <<< "$clean" &&
+     expected_failure "qemu/$machine/kernel-log" > /dev/null; then
+	verdict 'FAIL!' kernel-log "the guest did not reach its end after the expected splat (qemu exit $qemu_rc; last line: $(printf '%s\n' "$clean" | tail -n 1))"
 elif [ -n "$splats" ]; then
 	verdict FAIL kernel-log "kernel splat: $(printf '%s\n' "$splats" | head -n 1)"
 	# The lines before the first one say what printed it when a pattern
@@ -120,7 +142,7 @@ elif [ -n "$splats" ]; then
 	{ printf '%s\n' "$clean" | grep -E -B 6 -m 1 "$splat" || true; } | sed 's/^/    /'
 	printf '%s\n' "$splats" | tail -n +2 | sed 's/^/    /'
 elif ! grep -q '^# atstest: done' <<< "$clean"; then
-	verdict FAIL kernel-log "the guest did not reach its end (qemu exit $qemu_rc; last line: $(printf '%s\n' "$clean" | tail -n 1))"
+	verdict 'FAIL!' kernel-log "the guest did not reach its end (qemu exit $qemu_rc; last line: $(printf '%s\n' "$clean" | tail -n 1))"
 else
 	verdict PASS kernel-log
 fi
