@@ -28,6 +28,10 @@
  *   pci_dev_reset_iommu_prepare() / pci_dev_reset_iommu_done(result).
  * - &iommu_ops.ats_drain_pri (optional, process context) drains the device's
  *   page requests without sending it an ATC invalidation.
+ * - Refusals: the IOMMU records a fault for each translated request (and
+ *   translation request) of a fenced device; the driver's fault handler
+ *   passes such a record to iommu_ats_refused(), which counts it instead
+ *   of letting a flood of them take other devices' log lines.
  */
 #ifndef __LINUX_IOMMU_ATS_RECOVERY_H
 #define __LINUX_IOMMU_ATS_RECOVERY_H
@@ -80,6 +84,7 @@ DECLARE_STATIC_KEY_FALSE(iommu_ats_inject_key);
 extern atomic_t iommu_ats_nr_fenced;
 
 bool iommu_ats_report_timeout(struct device *dev, enum iommu_ats_reason reason);
+bool iommu_ats_refused(struct device *dev);
 bool __iommu_ats_fenced(struct device *dev);
 bool __iommu_ats_muted(struct device *dev);
 bool iommu_ats_can_fence(struct device *dev);
@@ -198,6 +203,11 @@ static inline bool iommu_ats_inject_timeout(struct device *dev)
 
 static inline bool iommu_ats_report_timeout(struct device *dev,
 					    enum iommu_ats_reason reason)
+{
+	return false;
+}
+
+static inline bool iommu_ats_refused(struct device *dev)
 {
 	return false;
 }

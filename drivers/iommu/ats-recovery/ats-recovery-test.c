@@ -240,6 +240,32 @@ static void ats_report_fence_recover_unfence(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&iommu_ats_nr_fenced), fenced_before);
 }
 
+/*
+ * The IOMMU's refusals of a fenced device's requests are the fence at
+ * work: counted, logged once a fence, and the driver drops their fault
+ * records. Before the fence and after the unfence a refusal is not the
+ * fence's, and the driver logs it as usual.
+ */
+static void ats_refused_counted_while_fenced(struct kunit *test)
+{
+	struct fake_dev *f = fake_dev_create(test, "ats-fake", &fake_backend);
+	int i;
+
+	KUNIT_EXPECT_FALSE(test, iommu_ats_refused(f->dev));
+	f->recover_blocks = true;
+	KUNIT_EXPECT_TRUE(test, iommu_ats_report_timeout(f->dev, IOMMU_ATS_TIMEOUT));
+	for (i = 0; i < 100; i++)
+		KUNIT_EXPECT_TRUE(test, iommu_ats_refused(f->dev));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ats(f)->nr_refused), 100L);
+	KUNIT_EXPECT_EQ(test, ats(f)->refused_noted, 1UL);
+
+	complete(&f->recover_release);
+	wait_recovery(f);
+	KUNIT_EXPECT_EQ(test, iommu_ats_read_state(f->dev), IOMMU_ATS_OK);
+	KUNIT_EXPECT_FALSE(test, iommu_ats_refused(f->dev));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ats(f)->nr_refused), 100L);
+}
+
 static DEFINE_SPINLOCK(caller_lock);
 
 /*
@@ -838,6 +864,7 @@ static void ats_report_while_leaving_still_fences(struct kunit *test)
 
 static struct kunit_case iommu_ats_recovery_cases[] = {
 	KUNIT_CASE(ats_report_fence_recover_unfence),
+	KUNIT_CASE(ats_refused_counted_while_fenced),
 	KUNIT_CASE(ats_report_with_irqs_off),
 	KUNIT_CASE(ats_report_storm_collapses),
 	KUNIT_CASE(ats_report_nested_in_fence),

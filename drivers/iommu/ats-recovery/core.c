@@ -334,6 +334,45 @@ bool __iommu_ats_muted(struct device *dev)
 EXPORT_SYMBOL_GPL(__iommu_ats_muted);
 
 /**
+ * iommu_ats_refused() - the IOMMU refused a request of @dev: the fence's?
+ * @dev: the device the IOMMU's fault record names
+ *
+ * For the fault records an IOMMU makes when it refuses a translated
+ * request or an ATS translation request because ATS is off in the
+ * device's entry. A fenced device makes one for each request it sends
+ * until its reset (its ATC still holds what was never invalidated), which
+ * can be a flood: logged, it would use up the log's rate limit, shared
+ * with every other device's faults. The layer counts them instead
+ * (ats_recovery/refused) and logs one line a fence.
+ *
+ * Context: any.
+ * Return: true if @dev is fenced: the refusal is the fence at work and was
+ * counted; the caller drops the record. false otherwise: a refusal the
+ * fence does not explain, which the caller reports as usual.
+ */
+bool iommu_ats_refused(struct device *dev)
+{
+	struct iommu_ats_dev *ad;
+	unsigned long fences, noted;
+	bool fenced;
+
+	rcu_read_lock();
+	ad = iommu_ats_dev_get_state(dev);
+	fenced = ad && iommu_ats_state_is_fenced(READ_ONCE(ad->state));
+	if (fenced) {
+		atomic_long_inc(&ad->nr_refused);
+		fences = READ_ONCE(ad->nr_fences);
+		noted = READ_ONCE(ad->refused_noted);
+		if (noted != fences &&
+		    try_cmpxchg(&ad->refused_noted, &noted, fences))
+			dev_info(dev, "ATS fenced: its translated requests are refused; each refusal the IOMMU records is counted in ats_recovery/refused, not logged\n");
+	}
+	rcu_read_unlock();
+	return fenced;
+}
+EXPORT_SYMBOL_GPL(iommu_ats_refused);
+
+/**
  * iommu_ats_can_fence() - would a report fence @dev?
  * @dev: a device the IOMMU driver knows
  *
@@ -439,6 +478,7 @@ iommu_ats_add_device(struct device *dev, const struct iommu_ats_backend *backend
 	ad->state = IOMMU_ATS_OK;
 	ad->policy = IOMMU_ATS_POLICY_AUTO;
 	atomic_long_set(&ad->nr_reports, 0);
+	atomic_long_set(&ad->nr_refused, 0);
 	atomic_set(&ad->inject_shots, 0);
 	atomic_set(&ad->fail_resets, 0);
 	INIT_WORK(&ad->work, iommu_ats_recover_work);

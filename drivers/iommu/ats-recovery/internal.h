@@ -79,6 +79,9 @@ enum iommu_ats_policy {
  * @fences_at_unfence: @nr_fences when the last good reset unfenced it
  * @unfence_pending: a good reset unfenced it; the domains are not back yet
  * @nr_reports: every report, including those that collapsed into a fence
+ * @nr_refused: translated or translation requests the IOMMU refused, and
+ *	recorded a fault for, while the device was fenced
+ * @refused_noted: @nr_fences when a refusal was last logged: one line a fence
  * @inject_shots: simulated timeouts still armed through debugfs
  * @fail_resets: resets still to be failed on purpose (debugfs fail_reset)
  * @work: the recovery work; embedded, so reports never allocate and
@@ -103,6 +106,8 @@ struct iommu_ats_dev {
 	unsigned long fences_at_unfence;
 	bool unfence_pending;
 	atomic_long_t nr_reports;
+	atomic_long_t nr_refused;
+	unsigned long refused_noted;
 	atomic_t inject_shots;
 	atomic_t fail_resets;
 	struct work_struct work;

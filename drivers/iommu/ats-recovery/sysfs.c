@@ -49,6 +49,7 @@ IOMMU_ATS_COUNTER_ATTR(recoveries, READ_ONCE(ad->nr_recoveries));
 IOMMU_ATS_COUNTER_ATTR(failed_resets, READ_ONCE(ad->nr_failed_resets));
 IOMMU_ATS_COUNTER_ATTR(resets, READ_ONCE(ad->reset_gen));
 IOMMU_ATS_COUNTER_ATTR(reports, atomic_long_read(&ad->nr_reports));
+IOMMU_ATS_COUNTER_ATTR(refused, atomic_long_read(&ad->nr_refused));
 
 static const char * const iommu_ats_policy_names[] = {
 	[IOMMU_ATS_POLICY_AUTO]		= "auto",
@@ -82,6 +83,7 @@ static struct attribute *iommu_ats_attrs[] = {
 	&dev_attr_failed_resets.attr,
 	&dev_attr_resets.attr,
 	&dev_attr_reports.attr,
+	&dev_attr_refused.attr,
 	&dev_attr_policy.attr,
 	NULL
 };
