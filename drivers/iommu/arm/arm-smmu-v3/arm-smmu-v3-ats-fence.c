@@ -8,7 +8,8 @@
  *   polls GERROR: the SMMU's own timeout may be longer than the driver's
  *   wait, and the interrupt may be masked on every CPU that waits;
  * - the localisation: which StreamID of a failed batch did not answer;
- * - the fence: STE.EATS cleared, CFGI_STE and a CMD_SYNC that completed.
+ * - the fence: STE.EATS cleared, CFGI_STE and a CMD_SYNC that completed;
+ * - the events the fence makes the SMMU record, counted, not logged.
  */
 #include <kunit/visibility.h>
 #include <linux/nmi.h>
@@ -324,6 +325,29 @@ bool __arm_smmu_atc_muted(struct arm_smmu_device *smmu, u32 sid)
 	struct arm_smmu_master *master = arm_smmu_ats_master(smmu, sid);
 
 	return master && iommu_ats_fenced(master->dev);
+}
+
+/**
+ * arm_smmu_ats_fenced_event() - is @event the fence at work?
+ * @event: an event the event queue thread decoded
+ *
+ * With STE.EATS clear the SMMU aborts each translated transaction of the
+ * master and records F_TRANSL_FORBIDDEN, and refuses each ATS translation
+ * request and records F_BAD_ATS_TREQ (IHI 0070 §7.3.8, §7.3.6). A fenced
+ * function keeps sending both until its reset: its ATC still holds
+ * translations. Logged, they would use up the event log's rate limit,
+ * which every master shares, and hide other masters' faults; the layer
+ * counts them (iommu_ats_refused()). Other events of a fenced master, and
+ * these events of a master that is not fenced, are logged as before.
+ *
+ * Return: true if the caller drops @event.
+ */
+bool arm_smmu_ats_fenced_event(const struct arm_smmu_event *event)
+{
+	if (event->id != EVT_ID_TRANSL_FORBIDDEN &&
+	    event->id != EVT_ID_BAD_ATS_TREQ)
+		return false;
+	return event->dev && iommu_ats_refused(event->dev);
 }
 
 /**

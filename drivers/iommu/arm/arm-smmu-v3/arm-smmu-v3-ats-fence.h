@@ -21,6 +21,7 @@
 struct arm_smmu_cmdq;
 struct arm_smmu_cmdq_batch;
 struct arm_smmu_device;
+struct arm_smmu_event;
 struct arm_smmu_ste;
 struct device;
 
@@ -103,6 +104,7 @@ bool __arm_smmu_atc_muted(struct arm_smmu_device *smmu, u32 sid);
 const struct arm_smmu_ste *arm_smmu_ats_mask_ste(const struct arm_smmu_ste *target,
 						 struct arm_smmu_ste *masked);
 int arm_smmu_ats_fence(struct device *dev);
+bool arm_smmu_ats_fenced_event(const struct arm_smmu_event *event);
 
 /**
  * arm_smmu_atc_batch_settle() - act on the result of a batch with ATC_INVs
@@ -211,6 +213,11 @@ arm_smmu_ats_mask_ste(const struct arm_smmu_ste *target,
 		      struct arm_smmu_ste *masked)
 {
 	return target;
+}
+
+static inline bool arm_smmu_ats_fenced_event(const struct arm_smmu_event *event)
+{
+	return false;
 }
 
 static inline void arm_smmu_atc_err_record(struct arm_smmu_atc_errs *errs,

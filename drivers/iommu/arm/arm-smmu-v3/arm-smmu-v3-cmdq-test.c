@@ -37,7 +37,8 @@
  * not its interrupt is delivered, while other CPUs flush beside it, and
  * however long the probes wait behind them. So does the fence op
  * (arm_smmu_ats_fence()): its CFGI_STE queues behind the stuck
- * invalidation, and the model reads the STE when it consumes it.
+ * invalidation, and the model reads the STE when it consumes it. The
+ * event queue thread runs on the events a fenced master makes.
  */
 #include <kunit/device.h>
 #include <kunit/test.h>
@@ -45,6 +46,8 @@
 #include <linux/kthread.h>
 
 #include "arm-smmu-v3.h"
+/* The layer's state of a device: the events case fences one through it */
+#include "../../ats-recovery/internal.h"
 
 /* 256 slots: the valid map needs a multiple of BITS_PER_LONG */
 #define FAKE_Q_SHIFT		8
@@ -272,6 +275,7 @@ static struct fake_smmu *fake_smmu_create(struct kunit *test, u32 stuck_sid,
 	smmu->dev = dev;
 	raw_spin_lock_init(&smmu->gerror_lock);
 	raw_spin_lock_init(&smmu->streams_lock);
+	mutex_init(&smmu->streams_mutex);
 	smmu->base = (__force void __iomem *)fake->regs;
 	smmu->strtab_cfg.linear.table = fake->stes;
 	smmu->strtab_cfg.linear.num_ents = FAKE_STES;
@@ -718,6 +722,14 @@ static void cmdq_locate_secondary_queue_timeout(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&fake->nr_atc_inv), 2);
 }
 
+static int fake_stream_cmp(struct rb_node *a, const struct rb_node *b)
+{
+	u32 sid_a = rb_entry(a, struct arm_smmu_stream, node)->id;
+	u32 sid_b = rb_entry(b, struct arm_smmu_stream, node)->id;
+
+	return sid_a < sid_b ? -1 : sid_a > sid_b;
+}
+
 /* A master with one stream, @sid, whose STE has EATS set */
 struct fake_master {
 	struct arm_smmu_master master;
@@ -726,6 +738,7 @@ struct fake_master {
 	struct fake_smmu *fake;
 	int ret;
 	struct completion done;
+	char name[32];
 };
 
 static void fake_master_release(void *data)
@@ -742,7 +755,8 @@ static struct fake_master *fake_master_create(struct kunit *test,
 	struct device *dev;
 
 	KUNIT_ASSERT_NOT_NULL(test, m);
-	dev = kunit_device_register(test, "arm-smmu-v3-fake-master");
+	snprintf(m->name, sizeof(m->name), "arm-smmu-v3-fake-sid%u", sid);
+	dev = kunit_device_register(test, m->name);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
 	m->fake = fake;
 	m->stream.id = sid;
@@ -862,6 +876,95 @@ static void cmdq_fence_never_consumed_fails(struct kunit *test)
 			fake_nr(fake, FAKE_EV_CFGI_EATS_ON), 0);
 }
 
+/* The layer fences a device through the driver's op, on the model */
+static int fake_layer_fence(struct device *dev)
+{
+	return arm_smmu_ats_fence(dev);
+}
+
+static const struct iommu_ats_backend fake_layer_backend = {
+	.fence = fake_layer_fence,
+};
+
+static void fake_layer_release(void *data)
+{
+	iommu_ats_release_device(data);
+}
+
+/* @m's device known to the layer, its stream in the SMMU's stream tree */
+static struct iommu_ats_dev *fake_master_publish(struct kunit *test,
+						 struct fake_master *m)
+{
+	struct iommu_ats_dev *ad;
+
+	ad = iommu_ats_add_device(m->master.dev, &fake_layer_backend);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ad);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, fake_layer_release,
+							m->master.dev), 0);
+	rb_find_add(&m->stream.node, &m->fake->smmu.streams, fake_stream_cmp);
+	return ad;
+}
+
+/* Queues @nr events @id of @sid in the event queue */
+static void fake_evtq_add(struct fake_smmu *fake, u8 id, u32 sid,
+			  unsigned int nr)
+{
+	struct arm_smmu_queue *q = &fake->smmu.evtq.q;
+	u32 *prod = (__force u32 *)q->prod_reg;
+	__le64 *ent;
+
+	while (nr--) {
+		ent = &q->base[(*prod & ((1 << FAKE_Q_SHIFT) - 1)) * EVTQ_ENT_DWORDS];
+		memset(ent, 0, EVTQ_ENT_DWORDS << 3);
+		ent[0] = cpu_to_le64(FIELD_PREP(EVTQ_0_ID, id) |
+				     FIELD_PREP(EVTQ_0_SID, sid));
+		/* Index and wrap bit: fewer than two queues' worth at once */
+		*prod = (*prod + 1) & ((2 << FAKE_Q_SHIFT) - 1);
+	}
+}
+
+/*
+ * A fenced function keeps sending translated requests and translation
+ * requests, which the SMMU refuses with F_TRANSL_FORBIDDEN and
+ * F_BAD_ATS_TREQ: the event queue thread counts them for the layer and
+ * drops them, so they cannot use up the log's rate limit. The same events
+ * of a master that is not fenced, and the fenced master's other events,
+ * are not the fence's: not counted, logged as before.
+ */
+static void cmdq_evtq_fenced_master_counted(struct kunit *test)
+{
+	struct fake_smmu *fake = fake_smmu_create(test, FAKE_NO_SID, 0, false);
+	struct fake_master *culprit = fake_master_create(test, fake, 7);
+	struct fake_master *bystander = fake_master_create(test, fake, 3);
+	struct iommu_ats_dev *ad_culprit = fake_master_publish(test, culprit);
+	struct iommu_ats_dev *ad_bystander = fake_master_publish(test, bystander);
+	struct arm_smmu_queue *q = &fake->smmu.evtq.q;
+
+	q->llq.max_n_shift = FAKE_Q_SHIFT;
+	q->ent_dwords = EVTQ_ENT_DWORDS;
+	q->base = kunit_kzalloc(test, (EVTQ_ENT_DWORDS << 3) << FAKE_Q_SHIFT,
+				GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q->base);
+	q->prod_reg = (__force u32 __iomem *)fake_reg(fake, SZ_2K + 8);
+	q->cons_reg = (__force u32 __iomem *)fake_reg(fake, SZ_2K + 12);
+
+	KUNIT_ASSERT_TRUE(test, iommu_ats_report_timeout(culprit->master.dev,
+							 IOMMU_ATS_TIMEOUT));
+	KUNIT_ASSERT_TRUE(test, iommu_ats_fenced(culprit->master.dev));
+
+	fake_evtq_add(fake, EVT_ID_TRANSL_FORBIDDEN, 7, 150);
+	fake_evtq_add(fake, EVT_ID_BAD_ATS_TREQ, 7, 50);
+	fake_evtq_add(fake, EVT_ID_TRANSLATION_FAULT, 7, 1);
+	fake_evtq_add(fake, EVT_ID_TRANSL_FORBIDDEN, 3, 2);
+	fake_evtq_add(fake, EVT_ID_BAD_ATS_TREQ, 3, 1);
+	KUNIT_EXPECT_EQ(test, arm_smmu_evtq_thread(0, &fake->smmu), IRQ_HANDLED);
+	fake_smmu_destroy(fake);
+
+	KUNIT_EXPECT_EQ(test, q->llq.cons, 204U);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ad_culprit->nr_refused), 200L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ad_bystander->nr_refused), 0L);
+}
+
 /*
  * The record: a waiter looks only at records made since it reserved its
  * slot, so an earlier sync at the same position (two wraps before) is not
@@ -905,6 +1008,7 @@ static struct kunit_case arm_smmu_v3_cmdq_cases[] = {
 	KUNIT_CASE_SLOW(cmdq_locate_secondary_queue_timeout),
 	KUNIT_CASE(cmdq_fence_queues_behind_the_stuck_one),
 	KUNIT_CASE_SLOW(cmdq_fence_never_consumed_fails),
+	KUNIT_CASE(cmdq_evtq_fenced_master_counted),
 	{},
 };
 
