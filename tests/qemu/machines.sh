@@ -141,7 +141,8 @@ machine_vtd_nosid() {
 
 # AMD-Vi, with the emulator's model (qemu/patches/003*): the device table is
 # indexed by the requester ID at request time, so the disk (ats0) works
-# behind a root port; EPHSUP is advertised, so Linux enables ATS; the event
+# behind a root port; GIOSup and EPHSup are advertised, so Linux (7.3 wants
+# GT, GIOSup, PPR and EPHSup) reads the ATS capability and enables it; the event
 # log delivers; INVALIDATE_IOTLB_PAGES reaches the function and a later
 # COMPLETION_WAIT waits for its answer, up to the timeout Linux programs in
 # the control register (1 s), or x-ats-inv-timeout-ms (MACHINE:T), then
