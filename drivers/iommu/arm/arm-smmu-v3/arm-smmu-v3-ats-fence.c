@@ -12,6 +12,7 @@
  * - the events the fence makes the SMMU record, counted, not logged.
  */
 #include <kunit/visibility.h>
+#include <linux/bitmap.h>
 #include <linux/nmi.h>
 #include <linux/sched/clock.h>
 
@@ -28,49 +29,34 @@
 static_assert(ARM_SMMU_ATC_VERDICTS >= CMDQ_BATCH_ENTRIES);
 
 /**
- * arm_smmu_atc_err_record() - record a CMD_SYNC that raised CERROR_ATC_INV_SYNC
+ * arm_smmu_atc_errs_init() - set up the record of a command queue
+ * @smmu: the SMMU, whose device owns the memory
+ * @errs: the record
+ * @nents: the slots of the queue
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int arm_smmu_atc_errs_init(struct arm_smmu_device *smmu,
+			   struct arm_smmu_atc_errs *errs, unsigned int nents)
+{
+	errs->slots = devm_bitmap_zalloc(smmu->dev, nents, GFP_KERNEL);
+	return errs->slots ? 0 : -ENOMEM;
+}
+
+/**
+ * arm_smmu_atc_err_record() - mark a CMD_SYNC that raised CERROR_ATC_INV_SYNC
  * @errs: the record of the command queue
- * @pos: the CMD_SYNC's position: CONS.RD, index and wrap bit
+ * @idx: the CMD_SYNC's slot: the index of CONS.RD
  *
  * Called by the queue's error handler before it acknowledges the error,
  * so before the SMMU can complete the sync: the waiter, which checks
- * once its sync completed, sees the record. Any context.
+ * once its sync completed, sees the mark. Any context.
  */
-void arm_smmu_atc_err_record(struct arm_smmu_atc_errs *errs, u32 pos)
+void arm_smmu_atc_err_record(struct arm_smmu_atc_errs *errs, u32 idx)
 {
-	/* Handlers of one queue may run on two CPUs (the IRQ, a poll) */
-	u32 n = atomic_fetch_inc(&errs->seq);
-
-	WRITE_ONCE(errs->pos[n % ARM_SMMU_ATC_ERRS], pos);
+	set_bit(idx, errs->slots);
 }
 EXPORT_SYMBOL_IF_KUNIT(arm_smmu_atc_err_record);
-
-/**
- * __arm_smmu_atc_err_at() - look for @pos among the records made since @since
- * @errs: the record of the command queue
- * @since: arm_smmu_atc_err_since(), read once the sync's slot was reserved
- * @pos: the sync's position (index and wrap bit)
- *
- * The slow half of arm_smmu_atc_err_at(), once a record was made since the
- * reservation. Also true when more records were made than are kept: the
- * caller then finds the culprit by re-issuing each ATC invalidation alone,
- * which blames only a StreamID whose own invalidation failed, so a wrong
- * true here costs those probes, never a wrong fence.
- *
- * Return: true if the sync's batch had an ATC invalidation that timed out.
- */
-bool __arm_smmu_atc_err_at(struct arm_smmu_atc_errs *errs, u32 since, u32 pos)
-{
-	u32 n, seq = atomic_read(&errs->seq);
-
-	if (seq - since > ARM_SMMU_ATC_ERRS)
-		return true;
-	for (n = since; n != seq; n++)
-		if (READ_ONCE(errs->pos[n % ARM_SMMU_ATC_ERRS]) == pos)
-			return true;
-	return false;
-}
-EXPORT_SYMBOL_IF_KUNIT(__arm_smmu_atc_err_at);
 
 /**
  * arm_smmu_cmdq_poll_gerror() - handle a command queue error nobody handled

@@ -7,14 +7,18 @@
  * CMD_SYNC raises CERROR_ATC_INV_SYNC with CONS on it (IHI 0070 §4.7.3).
  * The GERROR handler acknowledges it and the SMMU fetches the sync again,
  * which then completes: without a record its waiter could not tell it
- * from a sync whose invalidations all completed. The handler records the
- * position of each such sync; the waiter of a sync looks for its own
- * position among the records made since it reserved its slot.
+ * from a sync whose invalidations all completed. The handler marks the
+ * queue slot of each such sync in a bitmap, one bit a slot; the waiter of
+ * a sync clears a stale mark of its slot when it reserves it and tests
+ * the mark once its sync completed. A slot holds one sync at a time, so
+ * no other sync's error, however many there were meanwhile, can pass for
+ * its own.
  */
 #ifndef _ARM_SMMU_V3_ATS_FENCE_H
 #define _ARM_SMMU_V3_ATS_FENCE_H
 
 #include <linux/atomic.h>
+#include <linux/bitops.h>
 #include <linux/iommu-ats-recovery.h>
 #include <linux/types.h>
 
@@ -25,17 +29,13 @@ struct arm_smmu_event;
 struct arm_smmu_ste;
 struct device;
 
-/* Records kept per queue; more between a reservation and its check: lost */
-#define ARM_SMMU_ATC_ERRS	8
-
 /**
  * struct arm_smmu_atc_errs - where CERROR_ATC_INV_SYNC was raised on a queue
- * @seq: the number of records ever made; record n is in @pos[n % len]
- * @pos: the queue positions (index and wrap bit) of those CMD_SYNCs
+ * @slots: a bit for each slot of the queue, set for a CMD_SYNC in it that
+ *	raised the error, until its waiter saw it
  */
 struct arm_smmu_atc_errs {
-	atomic_t seq;
-	u32 pos[ARM_SMMU_ATC_ERRS];
+	unsigned long *slots;
 };
 
 /*
@@ -147,41 +147,49 @@ static inline bool arm_smmu_atc_muted(struct arm_smmu_device *smmu, u32 sid)
 	return __arm_smmu_atc_muted(smmu, sid);
 }
 
-void arm_smmu_atc_err_record(struct arm_smmu_atc_errs *errs, u32 pos);
-bool __arm_smmu_atc_err_at(struct arm_smmu_atc_errs *errs, u32 since, u32 pos);
+int arm_smmu_atc_errs_init(struct arm_smmu_device *smmu,
+			   struct arm_smmu_atc_errs *errs, unsigned int nents);
+void arm_smmu_atc_err_record(struct arm_smmu_atc_errs *errs, u32 idx);
 
 /**
- * arm_smmu_atc_err_at() - did the CMD_SYNC at @pos raise CERROR_ATC_INV_SYNC?
+ * arm_smmu_atc_err_reserve() - forget an old error of a CMD_SYNC's slot
  * @errs: the record of the command queue
- * @since: arm_smmu_atc_err_since(), read once the sync's slot was reserved
- * @pos: the sync's position (index and wrap bit)
+ * @idx: the slot (index) just reserved for the sync
  *
- * Called once the sync completed, on every sync: inline, and one load and
- * one compare when no error was recorded since the reservation.
+ * A sync whose waiter gave up before the SMMU raised the error leaves its
+ * mark behind. That sync was consumed, so marked, before the slot could
+ * be reserved again; this sync cannot be reached before it is written.
+ * Called on every sync: one load when there is nothing to forget.
+ */
+static inline void arm_smmu_atc_err_reserve(struct arm_smmu_atc_errs *errs,
+					    u32 idx)
+{
+	if (unlikely(test_bit(idx, errs->slots)))
+		clear_bit(idx, errs->slots);
+}
+
+/**
+ * arm_smmu_atc_err_at() - did the CMD_SYNC in slot @idx raise CERROR_ATC_INV_SYNC?
+ * @errs: the record of the command queue
+ * @idx: the sync's slot (index)
+ *
+ * Called once the sync completed, on every sync: inline, and one load
+ * when the sync did not raise the error. Clears the mark it finds.
  *
  * Return: true if the sync's batch had an ATC invalidation that timed out.
  */
-static inline bool arm_smmu_atc_err_at(struct arm_smmu_atc_errs *errs,
-				       u32 since, u32 pos)
+static inline bool arm_smmu_atc_err_at(struct arm_smmu_atc_errs *errs, u32 idx)
 {
 	/*
 	 * The sync's completion was read from CONS (readl, ordered) or,
-	 * with MSI polling, from memory by a relaxed load: the record is
-	 * read after it.
+	 * with MSI polling, from memory by a relaxed load: the mark, made
+	 * before the error was acknowledged, is read after it.
 	 */
 	smp_rmb();
-	if (likely(atomic_read(&errs->seq) == since))
+	if (likely(!test_bit(idx, errs->slots)))
 		return false;
-	return __arm_smmu_atc_err_at(errs, since, pos);
-}
-
-/*
- * Read once the sync's slot is reserved: a sync at the same position two
- * wraps earlier was consumed, so recorded, before the slot was free.
- */
-static inline u32 arm_smmu_atc_err_since(struct arm_smmu_atc_errs *errs)
-{
-	return atomic_read(&errs->seq);
+	clear_bit(idx, errs->slots);
+	return true;
 }
 #else
 static inline bool arm_smmu_cmdq_stalled(struct arm_smmu_device *smmu,
@@ -220,20 +228,26 @@ static inline bool arm_smmu_ats_fenced_event(const struct arm_smmu_event *event)
 	return false;
 }
 
-static inline void arm_smmu_atc_err_record(struct arm_smmu_atc_errs *errs,
-					   u32 pos)
-{
-}
-
-static inline bool arm_smmu_atc_err_at(struct arm_smmu_atc_errs *errs,
-				       u32 since, u32 pos)
-{
-	return false;
-}
-
-static inline u32 arm_smmu_atc_err_since(struct arm_smmu_atc_errs *errs)
+static inline int arm_smmu_atc_errs_init(struct arm_smmu_device *smmu,
+					 struct arm_smmu_atc_errs *errs,
+					 unsigned int nents)
 {
 	return 0;
+}
+
+static inline void arm_smmu_atc_err_record(struct arm_smmu_atc_errs *errs,
+					   u32 idx)
+{
+}
+
+static inline void arm_smmu_atc_err_reserve(struct arm_smmu_atc_errs *errs,
+					    u32 idx)
+{
+}
+
+static inline bool arm_smmu_atc_err_at(struct arm_smmu_atc_errs *errs, u32 idx)
+{
+	return false;
 }
 #endif
 

@@ -966,35 +966,42 @@ static void cmdq_evtq_fenced_master_counted(struct kunit *test)
 }
 
 /*
- * The record: a waiter looks only at records made since it reserved its
- * slot, so an earlier sync at the same position (two wraps before) is not
- * its own; with more records than are kept it says yes (probes decide).
+ * The record: one mark a queue slot. A sync's waiter sees only the mark of
+ * its own slot, however many other syncs raised the error meanwhile (a
+ * ring of the last eight records said yes past eight, and a batch of one
+ * StreamID was then blamed without a probe, though it had answered); a
+ * mark left by a sync whose waiter gave up is forgotten when the slot is
+ * reserved again; a mark is seen once.
  */
-static void cmdq_atc_errs_since_reservation(struct kunit *test)
+static void cmdq_atc_errs_per_slot(struct kunit *test)
 {
-	struct arm_smmu_atc_errs errs = {};
-	u32 since;
+	unsigned long slots[BITS_TO_LONGS(1 << FAKE_Q_SHIFT)] = {};
+	struct arm_smmu_atc_errs errs = { .slots = slots };
 	int i;
 
 	fake_needs_atc_errs(test);
 
-	arm_smmu_atc_err_record(&errs, 5);
-	since = arm_smmu_atc_err_since(&errs);
-	KUNIT_EXPECT_FALSE(test, arm_smmu_atc_err_at(&errs, since, 5));
+	arm_smmu_atc_err_reserve(&errs, 5);
 	arm_smmu_atc_err_record(&errs, 6);
-	KUNIT_EXPECT_FALSE(test, arm_smmu_atc_err_at(&errs, since, 5));
-	KUNIT_EXPECT_TRUE(test, arm_smmu_atc_err_at(&errs, since, 6));
+	KUNIT_EXPECT_FALSE(test, arm_smmu_atc_err_at(&errs, 5));
+	KUNIT_EXPECT_TRUE(test, arm_smmu_atc_err_at(&errs, 6));
+	KUNIT_EXPECT_FALSE(test, arm_smmu_atc_err_at(&errs, 6));
 
-	since = arm_smmu_atc_err_since(&errs);
-	for (i = 0; i < ARM_SMMU_ATC_ERRS; i++)
+	arm_smmu_atc_err_reserve(&errs, 5);
+	for (i = 0; i < 64; i++)
 		arm_smmu_atc_err_record(&errs, 100 + i);
-	KUNIT_EXPECT_FALSE(test, arm_smmu_atc_err_at(&errs, since, 5));
-	arm_smmu_atc_err_record(&errs, 200);
-	KUNIT_EXPECT_TRUE(test, arm_smmu_atc_err_at(&errs, since, 5));
+	KUNIT_EXPECT_FALSE(test, arm_smmu_atc_err_at(&errs, 5));
+	arm_smmu_atc_err_reserve(&errs, 5);
+	arm_smmu_atc_err_record(&errs, 5);
+	KUNIT_EXPECT_TRUE(test, arm_smmu_atc_err_at(&errs, 5));
+
+	arm_smmu_atc_err_record(&errs, 7);
+	arm_smmu_atc_err_reserve(&errs, 7);
+	KUNIT_EXPECT_FALSE(test, arm_smmu_atc_err_at(&errs, 7));
 }
 
 static struct kunit_case arm_smmu_v3_cmdq_cases[] = {
-	KUNIT_CASE(cmdq_atc_errs_since_reservation),
+	KUNIT_CASE(cmdq_atc_errs_per_slot),
 	KUNIT_CASE(cmdq_fake_answered),
 	KUNIT_CASE(cmdq_fake_cerror_at_the_sync),
 	KUNIT_CASE(cmdq_fake_bystander_stalls_behind),
