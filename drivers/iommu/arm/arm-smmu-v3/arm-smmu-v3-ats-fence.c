@@ -161,18 +161,6 @@ static unsigned int arm_smmu_batch_atc_sids(const struct arm_smmu_cmdq_batch *cm
 	return nr;
 }
 
-/*
- * Re-issues an invalidation of @sid's whole ATC, alone, with its own sync
- * on the SMMU's own queue: -EIO if the function did not answer it.
- */
-static int arm_smmu_atc_probe(struct arm_smmu_device *smmu, u32 sid)
-{
-	struct arm_smmu_cmd cmd = arm_smmu_make_cmd_atc_inv_all(sid,
-								IOMMU_NO_PASID);
-
-	return arm_smmu_cmdq_issue_cmdlist(smmu, &smmu->cmdq, &cmd, 1, true);
-}
-
 /**
  * arm_smmu_atc_locate() - which StreamIDs of a failed batch to blame
  * @smmu: the SMMU
@@ -227,12 +215,22 @@ unsigned int arm_smmu_atc_locate(struct arm_smmu_device *smmu,
 	for (i = 0; i < nr; i++) {
 		u32 sid = verdicts[i].sid;
 		enum iommu_ats_reason reason = IOMMU_ATS_TIMEOUT_SUSPECT;
+		struct arm_smmu_cmd probe;
 
 		if (arm_smmu_atc_muted(smmu, sid))
 			continue;
 		if (fails < ARM_SMMU_ATC_PROBE_FAILS &&
 		    local_clock() < deadline) {
-			int err = arm_smmu_atc_probe(smmu, sid);
+			int err;
+
+			/*
+			 * The probe: an invalidation of the whole ATC, alone,
+			 * with its own sync on the SMMU's own queue; -EIO if
+			 * the function did not answer it.
+			 */
+			probe = arm_smmu_make_cmd_atc_inv_all(sid, IOMMU_NO_PASID);
+			err = arm_smmu_cmdq_issue_cmdlist(smmu, &smmu->cmdq,
+							  &probe, 1, true);
 
 			if (!err)
 				continue;
