@@ -876,6 +876,16 @@ static void cmdq_fence_never_consumed_fails(struct kunit *test)
 			fake_nr(fake, FAKE_EV_CFGI_EATS_ON), 0);
 }
 
+/*
+ * For a case that spins on the queue from its own thread (a flush, a
+ * report whose fence waits for its sync): off the model's CPU, which it
+ * would starve with interrupts off.
+ */
+static void fake_move_off_model_cpu(struct kunit *test)
+{
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(0)), 0);
+}
+
 /* The layer fences a device through the driver's op, on the model */
 static int fake_layer_fence(struct device *dev)
 {
@@ -940,6 +950,8 @@ static void cmdq_evtq_fenced_master_counted(struct kunit *test)
 	struct iommu_ats_dev *ad_bystander = fake_master_publish(test, bystander);
 	struct arm_smmu_queue *q = &fake->smmu.evtq.q;
 
+	fake_move_off_model_cpu(test);
+
 	q->llq.max_n_shift = FAKE_Q_SHIFT;
 	q->ent_dwords = EVTQ_ENT_DWORDS;
 	q->base = kunit_kzalloc(test, (EVTQ_ENT_DWORDS << 3) << FAKE_Q_SHIFT,
@@ -963,6 +975,85 @@ static void cmdq_evtq_fenced_master_counted(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, q->llq.cons, 204U);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ad_culprit->nr_refused), 200L);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ad_bystander->nr_refused), 0L);
+}
+
+/* The stuck function's master, fenced through the layer on the model */
+static struct fake_master *fake_culprit_create(struct kunit *test,
+					       struct fake_smmu *fake)
+{
+	struct fake_master *m = fake_master_create(test, fake, 7);
+
+	fake_master_publish(test, m);
+	return m;
+}
+
+static u64 fake_ste_eats(struct fake_smmu *fake, u32 sid)
+{
+	return FIELD_GET(STRTAB_STE_1_EATS, le64_to_cpu(fake->stes[sid].data[1]));
+}
+
+/*
+ * Batches are classified by content (review finding 11): 7.3's
+ * invalidation array puts an unmap's TLBIs first and its ATC
+ * invalidations after. Built with the driver's own batch helpers, such a
+ * batch ends with its own CMD_SYNC; the stuck function's error there is
+ * settled in the flush: the function is fenced (EATS clear) and the
+ * flush is told it succeeded.
+ */
+static void cmdq_batch_tlbi_first_settles(struct kunit *test)
+{
+	struct fake_smmu *fake = fake_smmu_create(test, 7, 100, false);
+	struct fake_master *m = fake_culprit_create(test, fake);
+	struct arm_smmu_cmd tlbi = arm_smmu_make_cmd_tlbi(CMDQ_OP_TLBI_NH_ASID,
+							  1, 0);
+	struct arm_smmu_cmd atc = arm_smmu_make_cmd_atc_inv_all(7, IOMMU_NO_PASID);
+	struct arm_smmu_cmdq_batch cmds;
+
+	fake_move_off_model_cpu(test);
+
+	fake_needs_atc_errs(test);
+	arm_smmu_cmdq_batch_init_cmd(&fake->smmu, &cmds, &tlbi);
+	arm_smmu_cmdq_batch_add_cmd_p(&fake->smmu, &cmds, &tlbi);
+	arm_smmu_cmdq_batch_add_cmd_p(&fake->smmu, &cmds, &atc);
+	KUNIT_EXPECT_EQ(test, arm_smmu_cmdq_batch_submit(&fake->smmu, &cmds), 0);
+	fake_smmu_destroy(fake);
+
+	KUNIT_EXPECT_TRUE(test, iommu_ats_fenced(m->master.dev));
+	KUNIT_EXPECT_EQ(test, fake_ste_eats(fake, 7), 0);
+	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_CERROR), 1);
+}
+
+/*
+ * A batch with an ATC invalidation that fills up is issued with a
+ * CMD_SYNC of its own (upstream issued a full batch without one): the
+ * error is its own and settled there, not raised at the next batch's
+ * sync, whose waiter would take it for a failure of its TLBIs.
+ */
+static void cmdq_batch_full_ends_with_its_sync(struct kunit *test)
+{
+	struct fake_smmu *fake = fake_smmu_create(test, 7, 100, false);
+	struct fake_master *m = fake_culprit_create(test, fake);
+	struct arm_smmu_cmd atc = arm_smmu_make_cmd_atc_inv_all(7, IOMMU_NO_PASID);
+	struct arm_smmu_cmd tlbi = arm_smmu_make_cmd_tlbi(CMDQ_OP_TLBI_NH_ASID,
+							  1, 0);
+	struct arm_smmu_cmdq_batch cmds;
+	int i;
+
+	fake_move_off_model_cpu(test);
+
+	fake_needs_atc_errs(test);
+	arm_smmu_cmdq_batch_init_cmd(&fake->smmu, &cmds, &atc);
+	arm_smmu_cmdq_batch_add_cmd_p(&fake->smmu, &cmds, &atc);
+	/* The 64th TLBI finds the batch full: it goes out before it */
+	for (i = 0; i < CMDQ_BATCH_ENTRIES; i++)
+		arm_smmu_cmdq_batch_add_cmd_p(&fake->smmu, &cmds, &tlbi);
+	KUNIT_EXPECT_TRUE(test, iommu_ats_fenced(m->master.dev));
+	KUNIT_EXPECT_EQ(test, cmds.num, 1);
+	KUNIT_EXPECT_EQ(test, arm_smmu_cmdq_batch_submit(&fake->smmu, &cmds), 0);
+	fake_smmu_destroy(fake);
+
+	KUNIT_EXPECT_EQ(test, fake_ste_eats(fake, 7), 0);
+	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_CERROR), 1);
 }
 
 /*
@@ -1016,6 +1107,8 @@ static struct kunit_case arm_smmu_v3_cmdq_cases[] = {
 	KUNIT_CASE(cmdq_fence_queues_behind_the_stuck_one),
 	KUNIT_CASE_SLOW(cmdq_fence_never_consumed_fails),
 	KUNIT_CASE(cmdq_evtq_fenced_master_counted),
+	KUNIT_CASE(cmdq_batch_tlbi_first_settles),
+	KUNIT_CASE(cmdq_batch_full_ends_with_its_sync),
 	{},
 };
 
