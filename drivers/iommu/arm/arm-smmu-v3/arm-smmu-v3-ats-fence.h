@@ -21,6 +21,7 @@
 #include <linux/bitops.h>
 #include <linux/iommu-ats-recovery.h>
 #include <linux/types.h>
+#include <asm/barrier.h>
 
 struct arm_smmu_cmdq;
 struct arm_smmu_cmdq_batch;
@@ -181,11 +182,14 @@ static inline void arm_smmu_atc_err_reserve(struct arm_smmu_atc_errs *errs,
 static inline bool arm_smmu_atc_err_at(struct arm_smmu_atc_errs *errs, u32 idx)
 {
 	/*
-	 * The sync's completion was read from CONS (readl, ordered) or,
-	 * with MSI polling, from memory by a relaxed load: the mark, made
-	 * before the error was acknowledged, is read after it.
+	 * The handler's mark was visible before the SMMU saw GERRORN (a
+	 * writel orders the store before it), so before the sync could
+	 * complete. The completion was read from CONS (readl, ordered) or,
+	 * with MSI polling, by a relaxed load of memory the SMMU wrote: a
+	 * barrier for reads of device-written memory orders the mark's
+	 * read after it.
 	 */
-	smp_rmb();
+	dma_rmb();
 	if (likely(!test_bit(idx, errs->slots)))
 		return false;
 	clear_bit(idx, errs->slots);

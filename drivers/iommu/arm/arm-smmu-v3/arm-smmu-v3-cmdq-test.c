@@ -997,8 +997,9 @@ static u64 fake_ste_eats(struct fake_smmu *fake, u32 sid)
  * invalidation array puts an unmap's TLBIs first and its ATC
  * invalidations after. Built with the driver's own batch helpers, such a
  * batch ends with its own CMD_SYNC; the stuck function's error there is
- * settled in the flush: the function is fenced (EATS clear) and the
- * flush is told it succeeded.
+ * settled in the flush: the function is fenced (the SMMU has read its
+ * STE with EATS clear when the flush returns) and the flush is told it
+ * succeeded.
  */
 static void cmdq_batch_tlbi_first_settles(struct kunit *test)
 {
@@ -1008,6 +1009,7 @@ static void cmdq_batch_tlbi_first_settles(struct kunit *test)
 							  1, 0);
 	struct arm_smmu_cmd atc = arm_smmu_make_cmd_atc_inv_all(7, IOMMU_NO_PASID);
 	struct arm_smmu_cmdq_batch cmds;
+	int fenced_seen;
 
 	fake_move_off_model_cpu(test);
 
@@ -1016,8 +1018,11 @@ static void cmdq_batch_tlbi_first_settles(struct kunit *test)
 	arm_smmu_cmdq_batch_add_cmd_p(&fake->smmu, &cmds, &tlbi);
 	arm_smmu_cmdq_batch_add_cmd_p(&fake->smmu, &cmds, &atc);
 	KUNIT_EXPECT_EQ(test, arm_smmu_cmdq_batch_submit(&fake->smmu, &cmds), 0);
+	/* The flush returned: the SMMU has read the STE with EATS clear */
+	fenced_seen = fake_nr(fake, FAKE_EV_CFGI_EATS_OFF);
 	fake_smmu_destroy(fake);
 
+	KUNIT_EXPECT_EQ(test, fenced_seen, 1);
 	KUNIT_EXPECT_TRUE(test, iommu_ats_fenced(m->master.dev));
 	KUNIT_EXPECT_EQ(test, fake_ste_eats(fake, 7), 0);
 	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_CERROR), 1);
@@ -1047,6 +1052,7 @@ static void cmdq_batch_full_ends_with_its_sync(struct kunit *test)
 	/* The 64th TLBI finds the batch full: it goes out before it */
 	for (i = 0; i < CMDQ_BATCH_ENTRIES; i++)
 		arm_smmu_cmdq_batch_add_cmd_p(&fake->smmu, &cmds, &tlbi);
+	KUNIT_EXPECT_EQ(test, fake_nr(fake, FAKE_EV_CFGI_EATS_OFF), 1);
 	KUNIT_EXPECT_TRUE(test, iommu_ats_fenced(m->master.dev));
 	KUNIT_EXPECT_EQ(test, cmds.num, 1);
 	KUNIT_EXPECT_EQ(test, arm_smmu_cmdq_batch_submit(&fake->smmu, &cmds), 0);
