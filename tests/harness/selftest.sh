@@ -102,6 +102,10 @@ judge suite-cases-pass pass 0 "$good
 judge suite-case-fails fail 0 "$good
 # atstest-sub a prog.case1 PASS
 # atstest-sub a prog.case2 FAIL"
+# ... also when the console glued a kernel message to its line
+judge suite-case-fails-glued fail 0 "$good
+# atstest-sub a prog.case1 PASS
+# atstest-sub a prog.case2 FAIL[   88.573575] iommufd_mock iommufd_mock0: Adding to iommu group 6"
 
 # An expected failure (a review finding whose fix has not landed) is
 # reported as XFAIL, not as a failure; once it passes it fails the run.

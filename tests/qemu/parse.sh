@@ -72,7 +72,10 @@ while read -r _ _ scen case res why; do
 	SKIP)	verdict PASS "$scen/$case" "skipped: $why" ;;
 	*)	verdict FAIL "$scen/$case" "${why:-failed}" ;;
 	esac
-done < <(printf '%s\n' "$clean" | grep -E '^# atstest-sub [^ ]+ [^ ]+ (PASS|FAIL|SKIP)( |$)' || true)
+done < <(printf '%s\n' "$clean" |
+	 # The console may glue a kernel message to the line's end
+	 sed -E 's/\[ *[0-9]+\.[0-9]+\] .*$//' |
+	 grep -E '^# atstest-sub [^ ]+ [^ ]+ (PASS|FAIL|SKIP)( |$)' || true)
 
 # What a scenario asks the host to check in QEMU's own trace (its stderr,
 # in this log): the guest writes "# qemu-trace-begin W" and
