@@ -171,6 +171,7 @@ machine_amd() {
 	QEMU+=(-device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2,x-speed=5
 	       -device virtio-rng-pci,bus=rp2,ats=on,iommu_platform=on,disable-legacy=on)
 	stuck_variant ",iommu_platform=on"
+	[ -z "${HW_TIMEOUT_MS:-}" ] || disks_to_mount_behind_root_ports ",iommu_platform=on"
 	CMDLINE="console=ttyS0 iommu.strict=1 atstest.ats_dev=0x1af4:0x1042 atstest.expect_ats=enabled"
 }
 

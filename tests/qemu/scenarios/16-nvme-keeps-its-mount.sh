@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# machines: vtd:2000 vtd-sm:2000 smmuv3:500 smmuv3:5000
+# machines: vtd:2000 vtd-sm:2000 amd:50 amd:1000 smmuv3:500 smmuv3:5000
 # timeout: 240
 # An NVMe controller with ATS (qemu/patches/0003) stops answering ATS
 # invalidations while files are written to a mounted filesystem on it.

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# machines: vtd:2000 vtd-sm:2000 vtd:20000 vtd-sm:20000 vtd-nosid:2000 smmuv3:500 smmuv3:5000
+# machines: vtd:2000 vtd-sm:2000 vtd:20000 vtd-sm:20000 vtd-nosid:2000 amd:50 amd:1000 smmuv3:500 smmuv3:5000
 # The AMD-Vi variants (amd:50 amd:1000) come back with issue 18, which
 # ports its hooks to Linux 7.3.
 # timeout: 240
