@@ -1,7 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
 # machines: vtd:2000 vtd-sm:2000 vtd:20000 vtd-sm:20000 vtd-nosid:2000 amd:50 amd:1000 smmuv3:500 smmuv3:5000
-# The AMD-Vi variants (amd:50 amd:1000) come back with issue 18, which
-# ports its hooks to Linux 7.3.
 # timeout: 240
 # A function stops answering ATS invalidations in the middle of I/O, as a
 # hung device does, and the IOMMU model reports it when its own timeout
@@ -9,7 +7,12 @@
 # CERROR_ATC_INV_SYNC at the CMD_SYNC, AMD-Vi IOTLB_INV_TIMEOUT. Nothing on
 # the kernel side is injected. Writes run on both ATS disks from several
 # CPUs: the culprit (ats0, made stuck through QMP) and the bystander (ats1)
-# on the same IOMMU. From the guest: only the culprit was fenced, it was
+# on the same IOMMU. On AMD-Vi the culprit is the NVMe controller (nvme0):
+# the fence blocks all of the function's DMA there (whether DTE.I = 0
+# alone refuses translated requests, spec 48882 does not say), and QEMU's
+# virtio-blk stops at a DMA error instead of failing the request, as
+# silicon and QEMU's NVMe do, so a fenced virtio disk never completes
+# what it holds and no recovery can quiesce it. From the guest: only the culprit was fenced, it was
 # recovered (its reset is what makes the model's function answer again)
 # and is back with ATS on, the bystander was never fenced, the data written
 # before the fault reads back intact on both. From QEMU's own trace (the
@@ -20,14 +23,18 @@
 
 T=/sys/kernel/tracing
 blks=$(pci_devices_with 0x1af4:0x1042)
-culprit=$(echo "$blks" | sed -n 1p)
+case "$ATSTEST_MACHINE" in
+amd*)	cid=nvme0; culprit=$(pci_devices_with 0x1b36:0x0010 | head -n 1) ;;
+*)	cid=ats0; culprit=$(echo "$blks" | sed -n 1p) ;;
+esac
 bystander=$(echo "$blks" | sed -n 2p)
-[ -n "$bystander" ] || fail "two virtio-blk functions expected (culprit ats0, bystander ats1): $blks"
+[ -n "$culprit" ] && [ -n "$bystander" ] ||
+	fail "a culprit ($cid) and a virtio-blk bystander (ats1) expected: $culprit, $blks"
 for f in $culprit $bystander; do
 	[ "$(ats_state "$f")" = enabled ] || fail "$f: ATS is $(ats_state "$f"), needs to be enabled"
 	[ "$(ats_attr "$f" state)" = ok ] || fail "$f: state $(ats_attr "$f" state) at start"
 done
-vd_of() { basename "$(ls -d /sys/bus/pci/devices/$1/virtio*/block/vd* 2>/dev/null | head -n 1)"; }
+vd_of() { basename "$(ls -d /sys/bus/pci/devices/$1/virtio*/block/vd* /sys/bus/pci/devices/$1/nvme/nvme*/nvme*n1 2>/dev/null | head -n 1)"; }
 cdisk=/dev/$(vd_of "$culprit")
 bdisk=/dev/$(vd_of "$bystander")
 csid=$(sid_of "$culprit")
@@ -91,24 +98,24 @@ sleep 1
 # for first, so that a scenario that fails half-way still gets them
 model_trace_res "$culprit"
 echo "# qemu-trace-check stuck 40-stuck-under-io/model-timeout-reported 1 $timeout_re" > /dev/console
-echo "# qemu-trace-check stuck 40-stuck-under-io/model-culprit-reset 1 pcie_ats_inv_reset[[:space:]]ats0" > /dev/console
-echo "# qemu-trace-none stuck 40-stuck-under-io/model-no-atc-inv-while-fenced $fence_re pcie_ats_inv_unanswered[[:space:]]ats0 pcie_ats_inv_reset[[:space:]]ats0" > /dev/console
+echo "# qemu-trace-check stuck 40-stuck-under-io/model-culprit-reset 1 pcie_ats_inv_reset[[:space:]]$cid" > /dev/console
+echo "# qemu-trace-none stuck 40-stuck-under-io/model-no-atc-inv-while-fenced $fence_re pcie_ats_inv_unanswered[[:space:]]$cid pcie_ats_inv_reset[[:space:]]$cid" > /dev/console
 # The model's fence oracle (qemu/patches/0002): once the IOMMU gave up on
 # the culprit's invalidation, no synchronisation may complete while the
 # culprit's entry still lets translated requests through, until its reset.
-# VT-d only so far: there the queue moves on only once software cleared
-# ITE, so a driver can fence first. On SMMUv3 the sync that raised
-# CERROR_ATC_INV_SYNC completes once acknowledged, before any fence can
-# (FIFO): the model (qemu/patches/0024) judges only syncs whose batch
-# invalidated the culprit's context without an ATC invalidation to it,
+# VT-d: every one, since the queue moves on only once software cleared
+# ITE, so a driver can fence first. AMD-Vi (qemu/patches/0035): the
+# COMPLETION_WAIT behind the invalidation that timed out completes before
+# any fence can (FIFO), so the model judges those whose batch invalidated
+# the culprit's domain without an IOTLB invalidation to it: a flush that
+# skipped the muted culprit and completed before its fence was in effect.
+# On SMMUv3 the model (qemu/patches/0024) judges batches the same way,
 # but Linux puts a flush's TLBIs and its ATC invalidations behind two
-# syncs, and the TLBI half of a correct flush looks the same: traced, not
-# checked. On AMD-Vi the hardware completes the COMPLETION_WAIT behind a
-# timed-out invalidation on its own, so the model cannot tell a driver
-# that fences before its flush returns from one that does not.
+# CMD_SYNCs, and the TLBI half of a correct flush looks the same: traced,
+# not checked.
 case "$ATSTEST_MACHINE" in
-vtd*)
-	echo "# qemu-trace-none stuck 40-stuck-under-io/model-no-sync-before-fence pcie_ats_inv_abandoned[[:space:]]ats0 pcie_ats_unsafe_sync.*[[:space:]]ats0[[:space:]] pcie_ats_inv_reset[[:space:]]ats0" > /dev/console ;;
+vtd*|amd*)
+	echo "# qemu-trace-none stuck 40-stuck-under-io/model-no-sync-before-fence pcie_ats_inv_abandoned[[:space:]]$cid pcie_ats_unsafe_sync.*[[:space:]]$cid[[:space:]] pcie_ats_inv_reset[[:space:]]$cid" > /dev/console ;;
 esac
 # VT-d: how long submissions to the invalidation queue take (DMAR_PERF),
 # each with interrupts off from start to end: the longest is reported
@@ -117,8 +124,8 @@ if [ -w $perf ]; then
 	for type in 1 2 3; do echo $type > $perf; done	# IOTLB, device-TLB, IEC
 fi
 echo "# qemu-trace-begin stuck" > /dev/console
-ats_stuck ats0 on
-info "ats0 ($culprit) no longer answers ATS invalidations"
+ats_stuck $cid on
+info "$cid ($culprit) no longer answers ATS invalidations"
 # Detection takes the IOMMU's own timeout (none for T = 0: then nothing
 # may be fenced at all); the recovery then resets the function. The waits
 # count guest seconds: under TCG with four busy vCPUs a loop's own steps
