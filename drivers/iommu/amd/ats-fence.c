@@ -33,7 +33,6 @@
 #define pr_fmt(fmt)	"AMD-Vi: " fmt
 #define dev_fmt(fmt)	pr_fmt(fmt)
 
-#include <linux/delay.h>
 #include <linux/iommu.h>
 #include <linux/pci.h>
 #include <linux/sched/clock.h>
@@ -42,8 +41,8 @@
 #include "amd_iommu.h"
 #include "ats-fence.h"
 
-/* The longest the event log waits for an entry whose tail came first */
-#define AMD_ATS_EVT_WRITE_WAIT_US	LOOP_TIMEOUT
+/* The longest a scan waits for an entry whose tail came first: the thread's */
+#define AMD_ATS_EVT_WRITE_WAIT_NS	(LOOP_TIMEOUT * NSEC_PER_USEC)
 
 /**
  * amd_ats_inv_timeout_ns() - the IOMMU's own IOTLB invalidation timeout
@@ -144,20 +143,26 @@ VISIBLE_IF_KUNIT unsigned int amd_ats_evtlog_timeouts(const void *buf, u32 size,
 						      void *ctx, u16 *devids,
 						      unsigned int max)
 {
-	unsigned int nr = 0, i, wait;
+	unsigned int nr = 0, i;
 	const u32 *event;
 	u32 pos, type;
+	u64 deadline;
 	u16 devid;
 
 	for (pos = head; pos != tail; pos = (pos + EVTLOG_ENTRY_SIZE) % size) {
 		event = buf + pos;
-		for (wait = 0;; wait++) {
+		deadline = 0;
+		for (;;) {
 			type = (READ_ONCE(event[1]) >> EVENT_TYPE_SHIFT) &
 			       EVENT_TYPE_MASK;
-			if (type || wait == AMD_ATS_EVT_WRITE_WAIT_US ||
+			if (type ||
 			    !amd_ats_ring_between(pos, read_head(ctx), tail, size))
 				break;
-			udelay(1);
+			if (!deadline)
+				deadline = local_clock() + AMD_ATS_EVT_WRITE_WAIT_NS;
+			else if (local_clock() > deadline)
+				break;
+			cpu_relax();
 		}
 		if (type != EVENT_TYPE_IOTLB_INV_TO)
 			continue;
@@ -247,6 +252,8 @@ void amd_ats_scan_evtlog(struct amd_iommu *iommu, u64 data)
 	unsigned long flags;
 	u32 head, tail;
 
+	/* A report may fence, and the fence queues its own commands */
+	lockdep_assert_not_held(&iommu->lock);
 	if (iommu_ats_in_fence())
 		return;
 	raw_spin_lock_irqsave(&iommu->ats_evt_lock, flags);
@@ -257,8 +264,8 @@ void amd_ats_scan_evtlog(struct amd_iommu *iommu, u64 data)
 				     devids, ARRAY_SIZE(devids));
 	for (i = 0; i < nr; i++)
 		amd_ats_named(iommu, devids[i]);
-	/* Pairs with the acquire in amd_ats_cwait_done() */
 	if ((s64)(data - iommu->ats_evt_seen) > 0)
+		/* Pairs with the acquire in amd_ats_cwait_done() */
 		smp_store_release(&iommu->ats_evt_seen, data);
 	raw_spin_unlock_irqrestore(&iommu->ats_evt_lock, flags);
 }

@@ -79,6 +79,7 @@ static inline void amd_ats_iotlb_inv_queued(struct amd_iommu *iommu,
  */
 static inline void amd_ats_cwait_done(struct amd_iommu *iommu, u64 data)
 {
+	/* Pairs with the release in amd_ats_scan_evtlog() */
 	u64 seen = smp_load_acquire(&iommu->ats_evt_seen);
 
 	if (likely((s64)(READ_ONCE(iommu->ats_inv_cw) - seen) <= 0 ||

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /// Invariant 3 on AMD-Vi: no IOTLB (device-TLB) invalidation reaches a
 /// fenced device. device_flush_iotlb() is the funnel: whatever builds an
-/// INV_IOTLB_PAGES command must check iommu_ats_fenced() first, and no
-/// other function may set up the command type itself.
+/// INV_IOTLB_PAGES command must check iommu_ats_fenced() first (or
+/// iommu_ats_muted(), with the IOMMU's lock held), and no other function
+/// may set up the command type itself.
 // dirs: drivers/iommu/amd
 // Options: --no-includes --include-headers
 virtual report
@@ -14,6 +15,7 @@ position p;
 fn(...)
 {
 ... when != iommu_ats_fenced(...)
+    when != iommu_ats_muted(...)
 build_inv_iotlb_pages@p(...)
 ...
 }
@@ -22,7 +24,7 @@ build_inv_iotlb_pages@p(...)
 p << builder.p;
 fn << builder.fn;
 @@
-coccilib.report.print_report(p[0], "%s builds an IOTLB invalidation without checking iommu_ats_fenced()" % fn)
+coccilib.report.print_report(p[0], "%s builds an IOTLB invalidation without checking iommu_ats_fenced() or iommu_ats_muted()" % fn)
 
 @raw@
 identifier fn != build_inv_iotlb_pages;
