@@ -143,6 +143,11 @@ static inline void amd_ats_cwait_done(struct amd_iommu *iommu, u64 data)
 #endif /* CONFIG_IOMMU_ATS_RECOVERY */
 
 #if IS_ENABLED(CONFIG_KUNIT)
+/* In iommu.c, for the KUnit suite's model of the command buffer */
+int iommu_completion_wait(struct amd_iommu *iommu);
+int device_flush_iotlb(struct iommu_dev_data *dev_data, u64 address,
+		       u64 last, ioasid_t pasid, bool gn);
+
 u64 amd_ats_inv_timeout_ns(u64 ctrl);
 bool amd_ats_stall_ongoing(struct amd_ats_stall *stall, u32 head, u64 now,
 			   u64 limit_ns);
