@@ -182,6 +182,15 @@ struct evt_thread {
 	bool stop;
 };
 
+/* Busy for @ns, as a CPU with interrupts off would be */
+static void fake_spin_ns(u64 ns)
+{
+	u64 end = local_clock() + ns;
+
+	while (local_clock() < end)
+		cpu_relax();
+}
+
 /*
  * The event log thread, as iommu_poll_events() runs it: an
  * IOTLB_INV_TIMEOUT entry is settled under the lock, then the entry is
@@ -203,7 +212,7 @@ static int evt_thread_fn(void *data)
 		amd_ats_evt_settled(et->lock, log->ev[slot]);
 		raw_spin_unlock_irqrestore(et->lock, flags);
 		WRITE_ONCE(log->ev[slot][0], 0);
-		udelay(20);
+		fake_spin_ns(20 * NSEC_PER_USEC);
 		WRITE_ONCE(log->ev[slot][1], 0);
 		WRITE_ONCE(log->head, ((slot + 1) % LOG_ENTRIES) * EVTLOG_ENTRY_SIZE);
 	}
@@ -274,7 +283,6 @@ static void amd_ats_fence_entries(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, amd_ats_blocked_devids(NULL, 0x0108, 0x0100, devids, 1), 1U);
 }
 
-
 /*
  * A model of the IOMMU's command buffer, on a CPU of its own, for the
  * driver's own completion wait and IOTLB flush: commands are consumed in
@@ -321,9 +329,10 @@ static void fake_log_timeout(struct fake_amd *f, u16 devid)
 
 	event[0] = devid;
 	event[2] = 0x1000;
-	/* The entry, then the tail: what the driver may read first */
+	/* The entry, then its type, then the tail: the driver reads backwards */
 	smp_wmb();
 	WRITE_ONCE(event[1], EVENT_TYPE_IOTLB_INV_TO << EVENT_TYPE_SHIFT);
+	/* The entry before the tail that publishes it */
 	smp_wmb();
 	WRITE_ONCE(*fake_reg(f, MMIO_EVT_TAIL_OFFSET),
 		   (tail + EVTLOG_ENTRY_SIZE) % amd_iommu_evtlog_size);
@@ -362,6 +371,7 @@ static int fake_amd_fn(void *data)
 		if (type == CMD_COMPL_WAIT) {
 			/* The store, then the head */
 			WRITE_ONCE(f->sem, cmd->data[2] | (u64)cmd->data[3] << 32);
+			/* The completion store before the head moves past it */
 			smp_wmb();
 		}
 		WRITE_ONCE(*fake_reg(f, MMIO_CMD_HEAD_OFFSET),
