@@ -7,7 +7,7 @@
 PACKAGES="
 	build-essential bc flex bison libelf-dev libssl-dev cpio rsync kmod
 	dwarves python3 python3-ply python3-git git perl ccache
-	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
+	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
 	clang-19 lld-19 llvm-19
 	qemu-system-x86 qemu-system-arm qemu-system-data qemu-utils
 	busybox-static

@@ -23,3 +23,31 @@ machine_vtd_storm() {
 	done
 	CMDLINE="console=ttyS0 intel_iommu=on iommu.strict=1 atstest.ats_dev=0x1af4:0x1044"
 }
+
+# SMMUv3 for the success path: the test machine and an ATS virtio-rng
+# behind a root port of its own, for dma_map_benchmark (vtd and amd have
+# theirs at rp2).
+machine_smmuv3_dma() {
+	machine_smmuv3
+	QEMU+=(-device pcie-root-port,id=brp2,bus=pcie.0,chassis=40,slot=40
+	       -device virtio-rng-pci,bus=brp2,ats=on,iommu_platform=on,disable-legacy=on)
+}
+
+# SMMUv3 with BATCH_FUNCS (default 200) ATS virtio-rng functions, eight per
+# multifunction device behind each of BATCH_FUNCS/8 root ports (a multifunction
+# device without ACS is one IOMMU group), and QEMU's trace of every
+# command the SMMU consumes: the atc_batch module attaches N of them to one
+# domain, and each unmap's flush carries N ATC invalidations.
+machine_smmuv3_batch() {
+	local n=${BATCH_FUNCS:-200} port=0 fn
+	machine_smmuv3
+	QEMU+=(-trace smmuv3_cmdq_opcode)
+	while [ $((port * 8)) -lt "$n" ]; do
+		port=$((port + 1))
+		QEMU+=(-device "pcie-root-port,id=brp$port,bus=pcie.0,chassis=$((port + 40)),slot=$((port + 40))")
+		for fn in 0 1 2 3 4 5 6 7; do
+			[ $(((port - 1) * 8 + fn)) -lt "$n" ] || break
+			QEMU+=(-device "virtio-rng-pci,bus=brp$port,addr=0.$fn,multifunction=on,ats=on,iommu_platform=on,disable-legacy=on")
+		done
+	done
+}

@@ -22,7 +22,7 @@ ats=$(ats_state "$dev")
 group=$(basename "$(readlink "/sys/bus/pci/devices/$dev/iommu_group")")
 domain=$(cat "/sys/kernel/iommu_groups/$group/type")
 strict=$(grep -o 'iommu.strict=[0-9]' /proc/cmdline || echo "iommu.strict=default")
-echo "BENCH dmadev kernel=$ATSTEST_KERNEL clock=${ATSTEST_CLOCK:-wall} dev=$dev ats=$ats domain=$domain $strict release=$(uname -r)"
+echo "BENCH dmadev machine=$ATSTEST_MACHINE kernel=$ATSTEST_KERNEL clock=${ATSTEST_CLOCK:-wall} dev=$dev ats=$ats domain=$domain $strict release=$(uname -r)"
 [ "$ats" = enabled ] || fail "ATS is $ats on $dev: not the path to measure"
 
 # bench WHAT KEY: one dma_map_benchmark run, one "BENCH WHAT ..." line
@@ -31,11 +31,11 @@ bench() {
 	out=$(dma_map_benchmark -t 1 -s "${ATSTEST_SECONDS:-5}" -g 1) ||
 		fail "dma_map_benchmark: $out"
 	# "average map latency(us):0.7 standard deviation:0.5"
-	echo "$out" | awk -v w="$1" -v key="$2" -v k="$ATSTEST_KERNEL" -v r=$run \
+	echo "$out" | awk -v w="$1" -v key="$2" -v k="$ATSTEST_KERNEL" -v r=$run -v m="$ATSTEST_MACHINE" \
 		-v rd="${ATSTEST_ROUND:-0}" -v c="${ATSTEST_CLOCK:-wall}" '
-		/average map latency/   { split($0, a, /[:a-z() ]+/); m = a[2]; ms = a[3] }
+		/average map latency/   { split($0, a, /[:a-z() ]+/); mp = a[2]; ms = a[3] }
 		/average unmap latency/ { split($0, a, /[:a-z() ]+/); u = a[2]; us = a[3] }
-		END { printf "BENCH %s kernel=%s clock=%s round=%s run=%d key=%s map_us=%s map_sd_us=%s unmap_us=%s unmap_sd_us=%s\n", w, k, c, rd, r, key, m, ms, u, us }'
+		END { printf "BENCH %s machine=%s kernel=%s clock=%s round=%s run=%d key=%s map_us=%s map_sd_us=%s unmap_us=%s unmap_sd_us=%s\n", w, m, k, c, rd, r, key, mp, ms, u, us }'
 }
 
 # The patched kernel also runs with the layer's static key off (ats_bench
@@ -43,7 +43,7 @@ bench() {
 # the same boot: the checks' cost with everything else equal.
 C=/sys/kernel/debug/ats_bench/cmd
 if [ "$ATSTEST_KERNEL" = patched ]; then
-	insmod /lib/modules/ats_bench.ko || fail "insmod ats_bench"
+	insmod /lib/modules/$ATSTEST_KERNEL/ats_bench.ko || fail "insmod ats_bench"
 fi
 run=0
 while [ $run -lt "${ATSTEST_RUNS:-3}" ]; do

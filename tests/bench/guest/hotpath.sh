@@ -8,7 +8,7 @@
 . /tests/lib.sh
 
 C=/sys/kernel/debug/ats_bench/cmd
-insmod /lib/modules/ats_bench.ko || fail "insmod ats_bench"
+insmod /lib/modules/$ATSTEST_KERNEL/ats_bench.ko || fail "insmod ats_bench"
 dev=$(pci_devices_with "$ATSTEST_ATS_DEV" | head -n 1)
 [ -n "$dev" ] || fail "no ATS function $ATSTEST_ATS_DEV"
 echo "devices $dev" > $C

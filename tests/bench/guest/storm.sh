@@ -16,7 +16,7 @@
 T=/sys/kernel/tracing
 A=$T/instances/alloc
 C=/sys/kernel/debug/ats_bench/cmd
-insmod /lib/modules/ats_bench.ko || fail "insmod ats_bench"
+insmod /lib/modules/$ATSTEST_KERNEL/ats_bench.ko || fail "insmod ats_bench"
 
 devs=
 n=0
