@@ -1,7 +1,24 @@
 # SPDX-License-Identifier: GPL-2.0
-# The bench's own machine, beside those of tests/qemu/machines.sh (sourced
-# first). Sourced by workspace/bench.sh, which sets KERNEL, INITRD, DISK
-# and NDEV.
+# The bench's own machines, beside those of tests/qemu/machines.sh (sourced
+# first). Sourced by workspace/bench.sh, which sets KERNEL, INITRD, DISK,
+# NDEV and BATCH_FUNCS.
+
+# rngs_behind_root_ports N ID CHASSIS: N ATS virtio-rng functions, eight
+# per multifunction device behind each of N/8 new root ports (ID1, ID2...,
+# chassis and slot from CHASSIS + 1). A function behind a root port has
+# the extended config space ATS needs; a multifunction device without ACS
+# is one IOMMU group.
+rngs_behind_root_ports() {
+	local n=$1 port=0 fn
+	while [ $((port * 8)) -lt "$n" ]; do
+		port=$((port + 1))
+		QEMU+=(-device "pcie-root-port,id=$2$port,bus=pcie.0,chassis=$(($3 + port)),slot=$(($3 + port))")
+		for fn in 0 1 2 3 4 5 6 7; do
+			[ $(((port - 1) * 8 + fn)) -lt "$n" ] || break
+			QEMU+=(-device "virtio-rng-pci,bus=$2$port,addr=0.$fn,multifunction=on,ats=on,iommu_platform=on,disable-legacy=on")
+		done
+	done
+}
 
 # VT-d with many ATS functions for the storms: NDEV (default 64)
 # virtio-rng functions, ats=on and iommu_platform=on, eight per
@@ -9,18 +26,10 @@
 # behind a root port has the extended config space ATS needs). No disk.
 # Each function resets on its own (FLR), so each recovers on its own.
 machine_vtd_storm() {
-	local n=${NDEV:-64} port=0 fn
 	x86_common
 	QEMU+=(-machine q35,kernel-irqchip=split
 	       -device intel-iommu,intremap=on,device-iotlb=on,caching-mode=on)
-	while [ $((port * 8)) -lt "$n" ]; do
-		port=$((port + 1))
-		QEMU+=(-device "pcie-root-port,id=srp$port,bus=pcie.0,chassis=$((port + 10)),slot=$((port + 10))")
-		for fn in 0 1 2 3 4 5 6 7; do
-			[ $(((port - 1) * 8 + fn)) -lt "$n" ] || break
-			QEMU+=(-device "virtio-rng-pci,bus=srp$port,addr=0.$fn,multifunction=on,ats=on,iommu_platform=on,disable-legacy=on")
-		done
-	done
+	rngs_behind_root_ports "${NDEV:-64}" srp 10
 	CMDLINE="console=ttyS0 intel_iommu=on iommu.strict=1 atstest.ats_dev=0x1af4:0x1044"
 }
 
@@ -39,15 +48,7 @@ machine_smmuv3_dma() {
 # command the SMMU consumes: the atc_batch module attaches N of them to one
 # domain, and each unmap's flush carries N ATC invalidations.
 machine_smmuv3_batch() {
-	local n=${BATCH_FUNCS:-200} port=0 fn
 	machine_smmuv3
 	QEMU+=(-trace smmuv3_cmdq_opcode)
-	while [ $((port * 8)) -lt "$n" ]; do
-		port=$((port + 1))
-		QEMU+=(-device "pcie-root-port,id=brp$port,bus=pcie.0,chassis=$((port + 40)),slot=$((port + 40))")
-		for fn in 0 1 2 3 4 5 6 7; do
-			[ $(((port - 1) * 8 + fn)) -lt "$n" ] || break
-			QEMU+=(-device "virtio-rng-pci,bus=brp$port,addr=0.$fn,multifunction=on,ats=on,iommu_platform=on,disable-legacy=on")
-		done
-	done
+	rngs_behind_root_ports "${BATCH_FUNCS:-200}" brp 40
 }

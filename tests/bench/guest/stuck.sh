@@ -67,6 +67,15 @@ in_service() {
 	[ "$3" = 0 ] && return 0
 	d=$(disk_of "$1") && dd if="$d" of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null
 }
+# wait_in_service BDF DRIVER DISK SECONDS: polls every 2 ms (the
+# in-service mark is a figure), up to SECONDS (guest time)
+wait_in_service() {
+	local end=$(( $(date +%s) + $4 ))
+	until in_service "$1" "$2" "$3"; do
+		[ "$(date +%s)" -lt $end ] || return 1
+		usleep 2000
+	done
+}
 # trigger BDF DISK(0/1): DMA that unmaps, so that the IOMMU sends the
 # function an ATS invalidation, until /tmp/stop
 trigger() {
@@ -107,13 +116,8 @@ echo 1 > $T/events/iommu_ats/enable
 echo "BENCH stucktrace machine=$m traced=$(echo $traced | tr ' ' ,)"
 
 shot_once() {	# PATH ID BDF DRIVER DISK SHOT
-	local path=$1 id=$2 dev=$3 drv=$4 disk=$5 shot=$6 f0 others i
-	i=0
-	until in_service "$dev" "$drv" "$disk"; do
-		i=$((i + 1))
-		[ $i -lt 300 ] || fail "$dev ($path) not in service before shot $shot"
-		sleep 0.2
-	done
+	local path=$1 id=$2 dev=$3 drv=$4 disk=$5 shot=$6 f0 others
+	wait_in_service "$dev" "$drv" "$disk" 60 || fail "$dev ($path) not in service before shot $shot"
 	f0=$(ats_attr "$dev" fences)
 	others=$(others_fences "$dev")
 	model_trace_res "$dev"
@@ -125,12 +129,7 @@ shot_once() {	# PATH ID BDF DRIVER DISK SHOT
 	echo "BENCH stuckmark machine=$m path=$path shot=$shot dev=$dev timeout_re=$timeout_re fence_re=$fence_re"
 	trigger "$dev" "$disk"
 	wait_fenced "$dev" "$f0" $((ATSTEST_HW_TIMEOUT_MS / 1000 + 30))
-	i=0
-	until in_service "$dev" "$drv" "$disk"; do
-		i=$((i + 1))
-		[ $i -lt 30000 ] || fail "$dev ($path) not back in service 60 s after shot $shot"
-		usleep 2000
-	done
+	wait_in_service "$dev" "$drv" "$disk" 60 || fail "$dev ($path) not back in service 60 s after shot $shot"
 	echo "bench shot=$shot path=$path in-service" > $T/trace_marker
 	echo 0 > $T/tracing_on
 	touch /tmp/stop
