@@ -42,13 +42,21 @@ machine_smmuv3_dma() {
 	       -device virtio-rng-pci,bus=brp2,ats=on,iommu_platform=on,disable-legacy=on)
 }
 
-# SMMUv3 with BATCH_FUNCS (default 200) ATS virtio-rng functions, eight per
-# multifunction device behind each of BATCH_FUNCS/8 root ports (a multifunction
-# device without ACS is one IOMMU group), and QEMU's trace of every
-# command the SMMU consumes: the atc_batch module attaches N of them to one
-# domain, and each unmap's flush carries N ATC invalidations.
+# SMMUv3 with BATCH_FUNCS (default 200) ATS virtio-rng functions: two
+# behind a root port each, the others eight per multifunction device behind
+# root ports of their own (a multifunction device without ACS is one IOMMU
+# group), and QEMU's trace of every command the SMMU consumes: the
+# atc_batch module attaches the groups of the first N functions to one
+# domain (N rounded up to whole groups: 1, 2, 10, 18, ...), and each
+# unmap's flush carries an ATC invalidation for each function in them.
 machine_smmuv3_batch() {
+	local n=${BATCH_FUNCS:-200}
 	machine_smmuv3
 	QEMU+=(-trace smmuv3_cmdq_opcode)
-	rngs_behind_root_ports "${BATCH_FUNCS:-200}" brp 40
+	# Two groups of one function first, for batches of one and two
+	QEMU+=(-device pcie-root-port,id=srp1,bus=pcie.0,chassis=38,slot=38
+	       -device virtio-rng-pci,bus=srp1,ats=on,iommu_platform=on,disable-legacy=on
+	       -device pcie-root-port,id=srp2,bus=pcie.0,chassis=39,slot=39
+	       -device virtio-rng-pci,bus=srp2,ats=on,iommu_platform=on,disable-legacy=on)
+	rngs_behind_root_ports $((n > 2 ? n - 2 : 0)) brp 40
 }

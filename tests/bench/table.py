@@ -212,7 +212,9 @@ def main():
         if cells["base"] and cells["patched"] and cells["base"][0]:
             ratio = "{:.4f}".format(cells["patched"][0] / cells["base"][0])
             cmdq_ratios.append((n, cells["base"], cells["patched"]))
-        add("SMMUv3: commands per unmap, {} ATC invalidation(s) per flush (functions in the domain)".format(n),
+        atc = [c[2] for c in cells.values() if c is not None]
+        add("SMMUv3: commands per unmap, the groups of {} function(s) in one domain ({} ATC invalidations "
+            "per flush)".format(n, "{:.0f}".format(atc[0]) if atc else "?"),
             "smmuv3-batch", text(cells["base"]), text(cells["patched"]), ratio)
     if not cmdq:
         add("SMMUv3: commands per unmap", "smmuv3-batch", "", "n/a (no result)")
@@ -333,9 +335,9 @@ def main():
                    "layer's checks with everything else equal".format(
                        mach, op, {"wall": "wall clock", "icount": "instructions"}[clock], q))
     for n, b, p in cmdq_ratios:
-        out.append("- SMMUv3, {} ATC invalidation(s) per flush: {:.2f} commands and {:.2f} CMD_SYNCs per unmap "
+        out.append("- SMMUv3, {:.0f} ATC invalidation(s) per flush: {:.2f} commands and {:.2f} CMD_SYNCs per unmap "
                    "patched, {:.2f} and {:.2f} base{}".format(
-                       n, p[0], p[1], b[0], b[1], "" if (p[0], p[1]) == (b[0], b[1]) else ": they differ"))
+                       b[2], p[0], p[1], b[0], b[1], "" if (p[0], p[1]) == (b[0], b[1]) else ": they differ"))
     for m, path, past in recov:
         if past is not None:
             out.append("- recovery on {} through {}: {:.0f} ms past the FLR (and the driver's own remove); target < {} ms: {}".format(

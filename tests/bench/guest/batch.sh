@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
-# SMMUv3 commands per unmap, base and patched kernels: N of the machine's
-# ATS virtio-rng functions (smmuv3-batch) in one domain (the atc_batch
-# module), ATSTEST_UNMAPS unmaps for each N of ATSTEST_BATCHES. The host
+# SMMUv3 commands per unmap, base and patched kernels: the IOMMU groups of
+# the first N of the machine's ATS virtio-rng functions (smmuv3-batch) in
+# one domain (the atc_batch module; whole groups, so N is rounded up to
+# them), ATSTEST_UNMAPS unmaps for each N of ATSTEST_BATCHES. The host
 # counts the commands QEMU's SMMU consumed (its trace, smmuv3_cmdq_opcode)
 # between the "cmdq-begin" and "cmdq-end" lines; the sleeps around them
 # keep the console and the trace of one window apart.
