@@ -35,8 +35,9 @@
 #                         100 ns step less than one instruction)
 #   BENCH_WALL [0]        1: the success path on TCG's wall clock too
 #   BENCH_DMA_MACHINES ["vtd amd smmuv3-dma"]
-#   BENCH_BATCHES [1,2,8,64,200]  ATC invalidations per unmap (functions
-#                         in the domain) for the SMMUv3 command counts
+#   BENCH_BATCHES [1,2,8,64,200]  functions whose IOMMU groups share one
+#                         domain (whole groups: 1, 2, 10, 66, 200 ATC
+#                         invalidations per flush), for the SMMUv3 counts
 #   BENCH_UNMAPS [20]     unmaps per batch size
 #   BENCH_STUCK_MACHINES ["vtd:2000 amd:1000 smmuv3:500"]  MACHINE:T, T the
 #                         model's ATS invalidation timeout in ms
