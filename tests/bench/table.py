@@ -176,18 +176,15 @@ def main():
                      "per iteration); \"off\" is the static key off (no device with ATS probed), "
                      "\"on\" the state of every system with an ATS device".format(
                          unit, loops, num(h["empty"]) / loops))
-        on = num(h.get("on_fenced"))
-        if on is not None:
-            d = (on - num(h["empty"])) / loops
-            notes.append("hot path, an ATS device present and none fenced: iommu_ats_fenced() {:+.2f} {}; "
-                         "target ≤ {}: {}".format(d, unit, HOT_TARGET,
-                                                  "holds" if d <= HOT_TARGET else "does not hold"))
-            c = num(h.get("counter_only"))
-            if c is not None:
-                c = (c - num(h["empty"])) / loops
-                notes.append("hot path, the counter alone (no static key): {:+.2f} {} on every system; "
-                             "target ≤ {}: {}".format(c, unit, HOT_TARGET,
-                                                      "would hold" if c <= HOT_TARGET else "would not hold"))
+        for key, what, verb in (("on_fenced", "an ATS device present and none fenced: iommu_ats_fenced()", ""),
+                                ("counter_only", "the counter alone (no static key), on every system", "would ")):
+            v = num(h.get(key))
+            if v is None:
+                continue
+            d = (v - num(h["empty"])) / loops
+            notes.append("hot path, {}: {:+.2f} {}; target ≤ {}: {}{}".format(
+                what, d, unit, HOT_TARGET, verb, "hold" + ("s" if not verb else "") if d <= HOT_TARGET
+                else ("not hold" if verb else "does not hold")))
     else:
         add("hot path: fence checks", "vtd", "", "n/a (no result)")
 
