@@ -633,7 +633,9 @@ void intel_iommu_ats_drain_pri(struct device *dev)
  *
  * A legacy-mode attach rewrites the context entry, but with ATS off while
  * info->ats_fenced is still set; a scalable-mode one keeps it: the
- * device-TLB bits a fence cleared come back here.
+ * device-TLB bits a fence cleared come back here, from the legacy attach's
+ * ATS enable and from every scalable-mode attach to a domain of the RID
+ * (ATS is enabled once at probe there).
  *
  * Context: process.
  */
