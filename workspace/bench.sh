@@ -226,8 +226,8 @@ set_machine() {
 		truncate -s 64M "$NVME_DISK"
 		truncate -s 64M "$VBLK_DISK"
 	fi
-	local fn=machine_${1%%:*}
-	fn=${fn//-/_}
+	local fn
+	fn=$(machine_fn "$1")
 	type "$fn" >/dev/null 2>&1 || die "bench: unknown machine '$1'"
 	"$fn"
 }

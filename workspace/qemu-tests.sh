@@ -12,7 +12,7 @@ shift
 declare -A built=()
 rc=0
 for m in $machines; do
-	fn=machine_${m%%:*}; fn=${fn//-/_}
+	fn=$(machine_fn "$m")
 	type "$fn" >/dev/null 2>&1 || die "unknown machine '$m' (one of: $MACHINES)"
 	KERNEL=/dev/null INITRD=/dev/null DISK=/dev/null
 	"$fn"

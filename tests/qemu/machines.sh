@@ -15,6 +15,17 @@
 # the root bus a device has no extended config space, so no ATS capability.
 
 MACHINES="vtd vtd-sm amd smmuv3"
+# MACHINE-layer-off (e.g. vtd-layer-off:2000): MACHINE booted with
+# iommu.ats_recovery=off, the kernel without the fence, to show that a
+# scenario can fail (run.sh)
+
+# machine_fn NAME: the function that builds the machine NAME
+# (MACHINE[-layer-off][:T]); it may not exist
+machine_fn() {
+	local m=${1%%:*}
+	m=${m%-layer-off}
+	echo "machine_${m//-/_}"
+}
 # The boots of make check: each machine, and each stuck-function variant
 # with the IOMMU's timeout below and above the driver's own wait (none on
 # VT-d, 100 ms on AMD-Vi, 1 s on SMMUv3; AMD-Vi's 1000 is what Linux
@@ -24,6 +35,9 @@ MACHINES="vtd vtd-sm amd smmuv3"
 # SMMUv3: 0.5 s and 5 s, below and past the driver's 1 s poll. AMD-Vi:
 # 50 ms, below the driver's 100 ms round, and 1 s, what Linux programs.
 CHECK_BOOTS="$MACHINES vtd:2000 vtd-sm:2000 vtd:20000 vtd-sm:20000 vtd-nosid:2000 amd:50 amd:1000 smmuv3:500 smmuv3:5000"
+# The same machines without the layer: 42-stale-translated-write's twins,
+# whose stale write must land
+CHECK_BOOTS+=" vtd-layer-off:2000 vtd-sm-layer-off:2000 amd-layer-off:1000 smmuv3-layer-off:500"
 
 # The emulator: QEMU built from Debian's source with qemu/patches
 # (workspace/qemu.sh). QEMU_X86_64 / QEMU_AARCH64 point elsewhere, e.g. at
@@ -67,6 +81,13 @@ stuck_variant() {	# $1: extra virtio-blk-pci properties of the bystander
 	       -device "virtio-blk-pci,id=ats1,bus=rp3,drive=disk1,ats=on,disable-legacy=on$1"
 	       -trace pcie_ats_inv_unanswered -trace pcie_ats_inv_set
 	       -trace pcie_ats_inv_reset -trace pcie_ats_inv_abandoned -trace pcie_ats_unsafe_sync)
+	# The endpoint with a real ATC (qemu/patches: pcie-ats-testdev, id
+	# atc0; tests/modules/ats_atc_test.c), behind a root port of its own,
+	# and QEMU's trace of its translations and translated writes, and of
+	# the IOMMU model refusing them (42-stale-translated-write)
+	QEMU+=(-device pcie-root-port,id=rp8,bus=pcie.0,chassis=8,slot=8
+	       -device pcie-ats-testdev,id=atc0,bus=rp8
+	       -trace 'pcie_ats_testdev_*' -trace '*_translated_re*')
 }
 
 # Two disks for a filesystem, empty at each boot, each behind a root port

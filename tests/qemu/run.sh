@@ -25,8 +25,12 @@ case "$machine" in
 		die "'$machine': the timeout after ':' is a number of ms (0: never)" ;;
 esac
 export HW_TIMEOUT_MS
-fn=machine_${machine%%:*}
-fn=${fn//-/_}
+# MACHINE-layer-off: the machine, its kernel booted without the layer
+layer_off=
+case "${machine%%:*}" in
+*-layer-off) layer_off=" iommu.ats_recovery=off" ;;
+esac
+fn=$(machine_fn "$machine")
 type "$fn" >/dev/null 2>&1 ||
 	die "unknown machine '$machine' (one of: $MACHINES)"
 
@@ -92,7 +96,7 @@ INITRD=$BUILD/qemu/initramfs-$ARCH.cpio.gz
 run_list=$(IFS=,; echo "${wanted[*]}")
 # One boot recovers the same disk in scenario after scenario: more than the
 # default retry budget allows in its window (KUnit tests the budget).
-cmdline="$CMDLINE ${CMDLINE_DEBUG:-}panic=-1 oops=panic iommu.ats_recovery_budget=32 atstest.machine=$machine atstest.run=$run_list atstest.disk_md5=$disk_md5"
+cmdline="$CMDLINE$layer_off ${CMDLINE_DEBUG:-}panic=-1 oops=panic iommu.ats_recovery_budget=32 atstest.machine=$machine atstest.run=$run_list atstest.disk_md5=$disk_md5"
 [ -z "$HW_TIMEOUT_MS" ] || cmdline+=" atstest.hw_timeout_ms=$HW_TIMEOUT_MS"
 # x86: the IO-APIC timer check at boot counts timer interrupts in a window
 # of a few ms, which TCG on a busy host can miss and then panics ("timer
