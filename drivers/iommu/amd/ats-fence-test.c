@@ -230,8 +230,8 @@ static void amd_ats_evtlog_scan_never_tears(struct kunit *test)
 	struct fake_log *log = kunit_kzalloc(test, sizeof(*log), GFP_KERNEL);
 	struct evt_thread et = { .log = log };
 	unsigned int nr, i, torn = 0, named = 0;
-	DEFINE_RAW_SPINLOCK(lock);
 	struct task_struct *t;
+	raw_spinlock_t lock;
 	unsigned long flags;
 	u16 devids[LOG_ENTRIES];
 	u32 head;
@@ -239,6 +239,8 @@ static void amd_ats_evtlog_scan_never_tears(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, log);
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "needs two CPUs");
+	/* On the stack: lockdep needs the key raw_spin_lock_init() gives it */
+	raw_spin_lock_init(&lock);
 	et.lock = &lock;
 	init_completion(&et.done);
 	t = kthread_create(evt_thread_fn, &et, "amd-ats-evt-thread");
