@@ -106,9 +106,25 @@ def walk(node, prefix, root=False):
         cases.append(f"{'PASS' if ok else 'FAIL'} kunit/{arch}/{here}{c.get('name')}"
                      + ("" if ok else f": {st}"))
 try:
-    walk(json.load(open(path)), "", root=True)
+    results = json.load(open(path))
+    walk(results, "", root=True)
 except Exception as e:
+    results = None
     cases.append(f"FAIL kunit/{arch}/run: no results ({e})")
+# Every suite the kernel reported (its top-level KTAP result line) must be
+# in kunit.py's results: a console line broken by another CPU's message
+# ("** replaying previous printk message **") can make kunit.py lose the
+# suites after it without a word (seen: 76 cases of two suites gone).
+top = re.compile(r"^\[[ 0-9.]+\] (not ok|ok) [0-9]+ ([^ #]+)")
+parsed = {g.get("name") for g in (results or {}).get("sub_groups") or []}
+try:
+    for l in open(log, errors="replace"):
+        m = top.match(l.rstrip("\n"))
+        if m and results is not None and m.group(2) not in parsed:
+            cases.append(f"FAIL kunit/{arch}/{m.group(2)}: its results are in the kernel log "
+                         f"({m.group(1)}) but kunit.py did not parse them")
+except OSError:
+    pass
 if not cases:
     cases.append(f"FAIL kunit/{arch}/run: no test case ran")
 elif rc != 0 and not any(c.startswith("FAIL") for c in cases):
@@ -118,7 +134,9 @@ elif rc != 0 and not any(c.startswith("FAIL") for c in cases):
 splat = re.compile(r"WARNING: CPU:|BUG:|Oops|possible circular locking|"
                    r"possible recursive locking|inconsistent lock state|"
                    r"suspicious RCU usage|sleeping function called from invalid context|"
-                   r"KASAN:|UBSAN:")
+                   r"KASAN:|UBSAN:|soft lockup|hard LOCKUP|"
+                   r"trying to register non-static key|"
+                   r"turning off the locking correctness validator")
 try:
     bad = [l.strip() for l in open(log, errors="replace") if splat.search(l)]
 except OSError:
