@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /// Invariant 3: no ATC (device-TLB) invalidation reaches a fenced device.
-/// VT-d: qi_submit_sync() is the funnel every device-TLB descriptor goes
+/// VT-d: __qi_submit_sync() is the funnel every device-TLB descriptor goes
 /// through; it must drop fenced devices' descriptors before it queues
-/// anything. And a function that batches device-TLB descriptors itself
+/// anything, and its entry points (qi_submit_sync(),
+/// qi_submit_sync_unlock()) must go through it or drop them themselves. And a function that batches device-TLB descriptors itself
 /// must check the fence first, on every path to the call ("exists": one
 /// path that reaches it unchecked is a report; without it, a function with
 /// any path that never batches would pass whatever it did elsewhere).
@@ -11,18 +12,21 @@
 virtual report
 
 @funnel@
+identifier submit =~ "^(__)?qi_submit_sync(_unlock)?$";
 position p;
 @@
-int qi_submit_sync@p(...)
+int submit@p(...)
 {
 ... when != intel_ats_drop_fenced(...)
+    when != __qi_submit_sync(...)
     when strict
 }
 
 @script:python depends on report@
 p << funnel.p;
+submit << funnel.submit;
 @@
-coccilib.report.print_report(p[0], "qi_submit_sync() must drop the device-TLB descriptors of fenced devices (intel_ats_drop_fenced())")
+coccilib.report.print_report(p[0], "%s() must drop the device-TLB descriptors of fenced devices (intel_ats_drop_fenced())" % submit)
 
 @batcher exists@
 identifier fn;

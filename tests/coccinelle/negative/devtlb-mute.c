@@ -6,6 +6,21 @@ int qi_submit_sync(struct intel_iommu *iommu, struct qi_desc *desc,
 	return write_descs(iommu, desc, count);
 }
 
+/* The funnel itself without the filter; its entry point is fine. */
+static int __qi_submit_sync(struct intel_iommu *iommu, struct qi_desc *desc,
+			    unsigned int count, unsigned long options,
+			    spinlock_t *held)
+{
+	return write_descs(iommu, desc, count);
+}
+
+int qi_submit_sync_unlock(struct intel_iommu *iommu, struct qi_desc *desc,
+			  unsigned int count, unsigned long options,
+			  spinlock_t *held)
+{
+	return __qi_submit_sync(iommu, desc, count, options, held);
+}
+
 static void flush_one(struct dmar_domain *domain, struct cache_tag *tag)
 {
 	qi_batch_add_dev_iotlb(tag->iommu, 1, 0, 0, 0, 0, domain->qi_batch);
