@@ -3,7 +3,8 @@
 /// VT-d: __qi_submit_sync() is the funnel every device-TLB descriptor goes
 /// through; it must drop fenced devices' descriptors before it queues
 /// anything, and its entry points (qi_submit_sync(),
-/// qi_submit_sync_unlock()) must go through it or drop them themselves. And a function that batches device-TLB descriptors itself
+/// qi_submit_batch_unlock()) must go through it or drop them themselves.
+/// And a function that batches device-TLB descriptors itself
 /// must check the fence first, on every path to the call ("exists": one
 /// path that reaches it unchecked is a report; without it, a function with
 /// any path that never batches would pass whatever it did elsewhere).
@@ -12,7 +13,7 @@
 virtual report
 
 @funnel@
-identifier submit =~ "^(__)?qi_submit_sync(_unlock)?$";
+identifier submit =~ "^(__qi_submit_sync|qi_submit_sync|qi_submit_batch_unlock)$";
 position p;
 @@
 int submit@p(...)

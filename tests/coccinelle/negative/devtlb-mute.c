@@ -9,16 +9,15 @@ int qi_submit_sync(struct intel_iommu *iommu, struct qi_desc *desc,
 /* The funnel itself without the filter; its entry point is fine. */
 static int __qi_submit_sync(struct intel_iommu *iommu, struct qi_desc *desc,
 			    unsigned int count, unsigned long options,
-			    spinlock_t *held)
+			    struct qi_held *held)
 {
 	return write_descs(iommu, desc, count);
 }
 
-int qi_submit_sync_unlock(struct intel_iommu *iommu, struct qi_desc *desc,
-			  unsigned int count, unsigned long options,
-			  spinlock_t *held)
+int qi_submit_batch_unlock(struct intel_iommu *iommu, struct qi_batch *batch,
+			   spinlock_t *lock)
 {
-	return __qi_submit_sync(iommu, desc, count, options, held);
+	return __qi_submit_sync(iommu, batch->descs, batch->index, 0, lock);
 }
 
 static void flush_one(struct dmar_domain *domain, struct cache_tag *tag)
